@@ -1,0 +1,42 @@
+"""Registration, login and logout. Credentials stay in the accounts table, never in events."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Response
+
+from command_api.schemas import LoginIn, RegisterIn, TokenOut, UserOut
+from infra.accounts import AccountTaken
+from infra.http import ServicesDep, set_position, token_claims
+from infra.security import TokenClaims, issue_token, password_problem
+
+router = APIRouter(tags=["accounts"])
+
+
+@router.post("/register", status_code=201, response_model=UserOut)
+def register(body: RegisterIn, services: ServicesDep, response: Response) -> UserOut:
+    problem = password_problem(body.password)
+    if problem:
+        raise HTTPException(422, problem)
+    try:
+        user, position = services.accounts.register(body.username, str(body.email), body.password)
+    except AccountTaken as error:
+        raise HTTPException(409, str(error)) from None
+    set_position(response, position)
+    return UserOut(id=user.id, username=user.username, email=user.email, role=user.role)
+
+
+@router.post("/login", response_model=TokenOut)
+def login(body: LoginIn, services: ServicesDep) -> TokenOut:
+    user = services.accounts.authenticate(body.username, body.password)
+    if user is None:
+        raise HTTPException(401, "wrong username or password", headers={"WWW-Authenticate": "Bearer"})
+    token, lifetime = issue_token(services.settings, user.id)
+    return TokenOut(access_token=token, expires_in=lifetime)
+
+
+@router.post("/logout", status_code=204, response_class=Response)
+def logout(services: ServicesDep, claims: Annotated[TokenClaims, Depends(token_claims)]) -> Response:
+    services.accounts.revoke(claims.jti, claims.expires_at)
+    return Response(status_code=204)

@@ -1,0 +1,80 @@
+"""Catalog administration: list, revise and delist products (admins only)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Response
+
+from command_api.schemas import ProductIn, ProductOut
+from domain.products import Product
+from infra.http import AdminUser, ServicesDep, etag, expected_version, set_position
+
+router = APIRouter(tags=["catalog"])
+
+IfMatch = Annotated[int | None, Depends(expected_version)]
+
+
+def product_out(product: Product) -> ProductOut:
+    return ProductOut(
+        id=product.id,
+        name=product.name,
+        description=product.description,
+        price=product.price,
+        currency=product.currency,
+        stock=product.stock,
+        version=product.version,
+        created_at=product.created_on,
+        updated_at=product.modified_on,
+    )
+
+
+def _fields(body: ProductIn, default_currency: str) -> dict[str, object]:
+    return {
+        "name": body.name,
+        "description": body.description,
+        "price": body.price,
+        "currency": (body.currency or default_currency).upper(),
+        "stock": body.stock,
+    }
+
+
+def _answer(response: Response, product: Product, position: int) -> ProductOut:
+    set_position(response, position)
+    response.headers["ETag"] = etag(product.version)
+    return product_out(product)
+
+
+@router.post("/products", status_code=201, response_model=ProductOut)
+def create_product(
+    body: ProductIn, admin: AdminUser, services: ServicesDep, response: Response
+) -> ProductOut:
+    product, position = services.shop.list_product(**_fields(body, services.settings.currency))
+    response.headers["Location"] = f"/products/{product.id}"
+    return _answer(response, product, position)
+
+
+@router.put("/products/{product_id}", response_model=ProductOut)
+def update_product(
+    product_id: UUID,
+    body: ProductIn,
+    admin: AdminUser,
+    services: ServicesDep,
+    response: Response,
+    version: IfMatch,
+) -> ProductOut:
+    product, position = services.shop.revise_product(
+        product_id, version, **_fields(body, services.settings.currency)
+    )
+    return _answer(response, product, position)
+
+
+@router.delete("/products/{product_id}", status_code=204, response_class=Response)
+def delete_product(
+    product_id: UUID, admin: AdminUser, services: ServicesDep, version: IfMatch
+) -> Response:
+    position = services.shop.delist_product(product_id, version)
+    response = Response(status_code=204)
+    set_position(response, position)
+    return response

@@ -1,0 +1,61 @@
+"""Request and response bodies of the command API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import BaseModel, EmailStr, Field, StringConstraints
+
+Username = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$")]
+# Minor units; the bound keeps totals far inside a signed 64-bit integer.
+MinorUnits = Annotated[int, Field(strict=True, ge=0, le=10**12)]
+
+
+class RegisterIn(BaseModel):
+    username: Username
+    email: EmailStr
+    password: Annotated[str, Field(min_length=8, max_length=200)]
+
+
+class UserOut(BaseModel):
+    id: UUID
+    username: str
+    email: str
+    role: str
+
+
+class LoginIn(BaseModel):
+    username: Annotated[str, Field(min_length=1, max_length=254)]
+    password: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class ProductIn(BaseModel):
+    name: Name
+    description: Annotated[str, Field(max_length=5000)] = ""
+    price: MinorUnits
+    stock: Annotated[int, Field(strict=True, ge=0, le=10**9)]
+    currency: Currency | None = None
+
+
+class ProductOut(BaseModel):
+    id: UUID
+    name: str
+    description: str
+    price: int
+    currency: str
+    stock: int
+    version: int
+    created_at: datetime
+    updated_at: datetime

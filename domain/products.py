@@ -1,0 +1,113 @@
+"""The Product aggregate: the catalog entry and its stock on hand."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import InvalidCommand, NotFound, StateConflict
+from domain.money import check_amount, check_currency
+
+
+def check_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise InvalidCommand("name must not be empty")
+    return name
+
+
+def check_stock(stock: int) -> int:
+    if isinstance(stock, bool) or not isinstance(stock, int) or stock < 0:
+        raise InvalidCommand("stock must be a non-negative integer")
+    return stock
+
+
+class Product(Aggregate):
+    """A product for sale. Stock is what can still be sold: reservations take from it."""
+
+    @event("ProductListed")
+    def __init__(
+        self, name: str, description: str, price: int, currency: str, stock: int
+    ) -> None:
+        self.name = name
+        self.description = description
+        self.price = price
+        self.currency = currency
+        self.stock = stock
+        self.delisted = False
+
+    @classmethod
+    def list_new(
+        cls, name: str, description: str, price: int, currency: str, stock: int
+    ) -> Product:
+        return cls(
+            name=check_name(name),
+            description=description.strip(),
+            price=check_amount(price),
+            currency=check_currency(currency),
+            stock=check_stock(stock),
+        )
+
+    def revise(
+        self, name: str, description: str, price: int, currency: str, stock: int
+    ) -> None:
+        """Apply a full edit, recording one event per kind of change (none if nothing changed)."""
+        self._check_listed()
+        name, description = check_name(name), description.strip()
+        price, currency = check_amount(price), check_currency(currency)
+        stock = check_stock(stock)
+        if (name, description) != (self.name, self.description):
+            self._revise_details(name, description)
+        if (price, currency) != (self.price, self.currency):
+            self._change_price(price, currency)
+        if stock != self.stock:
+            self._adjust_stock(stock)
+
+    def delist(self) -> None:
+        self._check_listed()
+        self._delist()
+
+    def reserve(self, order_id: UUID, quantity: int) -> None:
+        """Take units for an order; refusing here is what prevents oversell."""
+        if self.delisted:
+            raise StateConflict(f"{self.name!r} is no longer sold")
+        if quantity < 1:
+            raise InvalidCommand("quantity must be at least 1")
+        if quantity > self.stock:
+            raise StateConflict(f"only {self.stock} of {self.name!r} left in stock")
+        self._reserve(order_id, quantity)
+
+    def release(self, order_id: UUID, quantity: int) -> None:
+        """Give back units of an order that was not paid (even if the product was delisted)."""
+        self._release(order_id, quantity)
+
+    def _check_listed(self) -> None:
+        if self.delisted:
+            raise NotFound("product not found (it has been deleted)")
+
+    @event("ProductDetailsRevised")
+    def _revise_details(self, name: str, description: str) -> None:
+        self.name = name
+        self.description = description
+
+    @event("PriceChanged")
+    def _change_price(self, price: int, currency: str) -> None:
+        self.price = price
+        self.currency = currency
+
+    @event("StockAdjusted")
+    def _adjust_stock(self, stock: int) -> None:
+        self.stock = stock
+
+    @event("ProductDelisted")
+    def _delist(self) -> None:
+        self.delisted = True
+
+    @event("StockReserved")
+    def _reserve(self, order_id: UUID, quantity: int) -> None:
+        self.stock -= quantity
+
+    @event("StockReleased")
+    def _release(self, order_id: UUID, quantity: int) -> None:
+        self.stock += quantity

@@ -1,0 +1,475 @@
+// The one place that talks HTTP to the shop's API (same origin, see docs/api.md).
+//
+// - every request sends `Accept: application/json` (the back end serves index.html to
+//   requests that prefer text/html, and page paths coincide with API paths);
+// - bodies are JSON with `Content-Type: application/json`;
+// - the JWT lives in localStorage and goes out as `Authorization: Bearer`;
+// - read-your-writes: the highest `X-Event-Position` seen on any response is kept in
+//   memory + sessionStorage and sent back on every GET;
+// - a 503 with Retry-After on a GET is retried once after a short delay;
+// - a 401 on a request that carried a token drops the token and calls the
+//   unauthorized handler (the app navigates to /login);
+// - errors become ApiError with the API's `detail` turned into readable text.
+
+export type Id = string | number;
+
+export type Role = 'shopper' | 'admin' | 'support' | (string & {});
+
+export interface User {
+  id: Id;
+  username: string;
+  email: string;
+  role: Role;
+}
+
+export interface LoginResponse {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+}
+
+export interface Product {
+  id: Id;
+  name: string;
+  description: string;
+  price: number;
+  currency: string;
+  stock: number;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ProductInput {
+  name: string;
+  description: string;
+  price: number;
+  stock: number;
+  currency?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export interface CartItem {
+  product_id: Id;
+  name: string;
+  unit_price: number;
+  currency: string;
+  quantity: number;
+  line_total: number;
+}
+
+export interface Cart {
+  items: CartItem[];
+  total: number;
+  currency: string;
+  version: number;
+}
+
+export interface CheckoutResponse {
+  order_id: Id;
+  client_secret: string | null;
+  payment_intent_id: string | null;
+  amount: number;
+  currency: string;
+  status: string;
+}
+
+export const ORDER_STATUSES = [
+  'pending_payment',
+  'paid',
+  'fulfilled',
+  'payment_failed',
+  'cancelled',
+  'refunded',
+  'partially_refunded',
+] as const;
+
+export type OrderStatus = (typeof ORDER_STATUSES)[number] | (string & {});
+
+export interface OrderLine {
+  product_id: Id;
+  name: string;
+  unit_price: number;
+  quantity: number;
+  line_total: number;
+}
+
+export interface Order {
+  id: Id;
+  user_id: Id;
+  status: OrderStatus;
+  lines: OrderLine[];
+  total: number;
+  currency: string;
+  amount_refunded: number;
+  payment_intent_id: string | null;
+  tracking_note: string | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface HistoryEntry {
+  version: number;
+  type: string;
+  at: string;
+  actor: string | null;
+  summary: string;
+  data?: unknown;
+}
+
+export interface PaymentEvent {
+  source: 'stripe' | 'shop' | (string & {});
+  id: string;
+  type: string;
+  at: string;
+  duplicate: boolean;
+  amount: number | null;
+  currency: string | null;
+  summary: string;
+}
+
+export interface ShopConfig {
+  currency: string;
+  stripe_publishable_key: string | null;
+  dev_payments: boolean;
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly detail: unknown;
+  readonly retryAfter: number | null;
+
+  constructor(status: number, message: string, detail: unknown = null, retryAfter: number | null = null) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.detail = detail;
+    this.retryAfter = retryAfter;
+  }
+
+  /** 409 Conflict or 412 Precondition Failed: someone else changed the resource. */
+  get isConflict(): boolean {
+    return this.status === 409 || this.status === 412;
+  }
+}
+
+/** Turn an API `detail` (a string, FastAPI's 422 list of {msg, loc}, or anything) into text. */
+export function detailToMessage(detail: unknown): string | null {
+  if (detail == null) return null;
+  if (typeof detail === 'string') return detail.trim() || null;
+  if (Array.isArray(detail)) {
+    const msgs = detail
+      .map((item) => {
+        if (typeof item === 'string') return item;
+        if (item && typeof item === 'object' && 'msg' in item) {
+          const msg = String((item as { msg: unknown }).msg);
+          return msg.replace(/^Value error, /, '');
+        }
+        return null;
+      })
+      .filter((m): m is string => !!m);
+    return msgs.length ? msgs.join('\n') : null;
+  }
+  if (typeof detail === 'object' && 'msg' in detail) return String((detail as { msg: unknown }).msg);
+  try {
+    return JSON.stringify(detail);
+  } catch {
+    return String(detail);
+  }
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  0: 'Could not reach the shop. Check your connection and try again.',
+  400: 'The request was not accepted.',
+  401: 'Please sign in.',
+  403: 'You are not allowed to do that.',
+  404: 'Not found.',
+  409: 'This conflicts with a recent change. Reload and try again.',
+  412: 'This was changed by someone else. Reload and try again.',
+  422: 'Some values are not valid.',
+  429: 'Too many requests. Please wait a moment.',
+  503: 'The shop is busy catching up. Please try again in a moment.',
+};
+
+function fallbackMessage(status: number): string {
+  return STATUS_TEXT[status] ?? (status >= 500 ? `The server had a problem (HTTP ${status}).` : `Request failed (HTTP ${status}).`);
+}
+
+/** Readable text for anything thrown by the client (or elsewhere). */
+export function errorText(err: unknown): string {
+  if (err instanceof ApiError) return err.message;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+// ---------------------------------------------------------------------------
+// Storage: token (localStorage) and event position (memory + sessionStorage)
+
+export const TOKEN_KEY = 'shop.token';
+export const POSITION_KEY = 'shop.eventPosition';
+
+function storage(kind: 'localStorage' | 'sessionStorage'): Storage | null {
+  try {
+    return typeof window !== 'undefined' ? window[kind] : null;
+  } catch {
+    return null;
+  }
+}
+
+export function getToken(): string | null {
+  return storage('localStorage')?.getItem(TOKEN_KEY) ?? null;
+}
+
+export function setToken(token: string): void {
+  storage('localStorage')?.setItem(TOKEN_KEY, token);
+}
+
+export function clearToken(): void {
+  storage('localStorage')?.removeItem(TOKEN_KEY);
+}
+
+let position: number | null = null;
+
+function parsePosition(value: string | null | undefined): number | null {
+  if (value == null) return null;
+  const text = value.trim();
+  if (!/^\d+$/.test(text)) return null;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/** Highest X-Event-Position seen so far (this tab), or null. */
+export function getEventPosition(): number | null {
+  if (position === null) position = parsePosition(storage('sessionStorage')?.getItem(POSITION_KEY));
+  return position;
+}
+
+/** Remember a position if it is higher than the one we have. */
+export function noteEventPosition(value: string | number | null | undefined): void {
+  const next = typeof value === 'number' ? (Number.isSafeInteger(value) && value >= 0 ? value : null) : parsePosition(value);
+  if (next === null) return;
+  const current = getEventPosition();
+  if (current === null || next > current) {
+    position = next;
+    storage('sessionStorage')?.setItem(POSITION_KEY, String(next));
+  }
+}
+
+/** Forget the in-memory position (tests, logout keeps it: positions are global, not per user). */
+export function resetEventPositionForTests(): void {
+  position = null;
+}
+
+// ---------------------------------------------------------------------------
+// Transport
+
+type UnauthorizedHandler = () => void;
+let unauthorizedHandler: UnauthorizedHandler | null = null;
+
+/** Register what happens when a signed-in request gets 401 (returns an unsubscribe). */
+export function onUnauthorized(handler: UnauthorizedHandler): () => void {
+  unauthorizedHandler = handler;
+  return () => {
+    if (unauthorizedHandler === handler) unauthorizedHandler = null;
+  };
+}
+
+export const apiSettings = {
+  /** Upper bound for the wait before the single 503 retry of a GET. */
+  maxRetryDelayMs: 2000,
+  /** Wait used when Retry-After is missing or unreadable. */
+  defaultRetryDelayMs: 500,
+  sleep: (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+export interface RequestOptions {
+  method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  body?: unknown;
+  query?: Record<string, string | number | boolean | null | undefined>;
+  headers?: Record<string, string>;
+  /** Send the bearer token when there is one (default true). */
+  auth?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ApiResponse<T> {
+  data: T;
+  status: number;
+  headers: Headers;
+}
+
+function buildUrl(path: string, query?: RequestOptions['query']): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null || value === '') continue;
+    params.set(key, String(value));
+  }
+  const qs = params.toString();
+  return qs ? `${path}${path.includes('?') ? '&' : '?'}${qs}` : path;
+}
+
+/** Retry-After in seconds (delta-seconds or HTTP date), or null. */
+export function parseRetryAfter(value: string | null): number | null {
+  if (!value) return null;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
+  const date = Date.parse(text);
+  if (!Number.isNaN(date)) return Math.max(0, (date - Date.now()) / 1000);
+  return null;
+}
+
+async function readBody(res: Response): Promise<unknown> {
+  if (res.status === 204 || res.status === 205) return undefined;
+  const text = await res.text().catch(() => '');
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+export async function request<T = unknown>(path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+  const method = options.method ?? 'GET';
+  const isQuery = method === 'GET' || method === 'HEAD';
+  const url = buildUrl(path, options.query);
+
+  const send = async (): Promise<Response> => {
+    const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
+    if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+    const token = options.auth === false ? null : getToken();
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const pos = getEventPosition();
+    if (isQuery && pos !== null) headers['X-Event-Position'] = String(pos);
+    try {
+      return await fetch(url, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: options.signal,
+        credentials: 'same-origin',
+      });
+    } catch (err) {
+      if (err instanceof DOMException && err.name === 'AbortError') throw err;
+      if (err instanceof Error && err.name === 'AbortError') throw err;
+      throw new ApiError(0, fallbackMessage(0), null);
+    }
+  };
+
+  const sentToken = options.auth !== false && getToken() !== null;
+  let res = await send();
+  noteEventPosition(res.headers.get('X-Event-Position'));
+
+  if (isQuery && res.status === 503) {
+    const retryAfter = parseRetryAfter(res.headers.get('Retry-After'));
+    if (retryAfter !== null) {
+      const delay = Math.min(apiSettings.maxRetryDelayMs, Math.max(100, retryAfter * 1000 || apiSettings.defaultRetryDelayMs));
+      await res.body?.cancel().catch(() => undefined);
+      await apiSettings.sleep(delay);
+      res = await send();
+      noteEventPosition(res.headers.get('X-Event-Position'));
+    }
+  }
+
+  const data = await readBody(res);
+
+  if (!res.ok) {
+    const detail = data && typeof data === 'object' && 'detail' in data ? (data as { detail: unknown }).detail : data;
+    const message = detailToMessage(typeof detail === 'string' && detail.trim().startsWith('<') ? null : detail) ?? fallbackMessage(res.status);
+    const error = new ApiError(res.status, message, detail ?? null, parseRetryAfter(res.headers.get('Retry-After')));
+    if (res.status === 401 && sentToken) {
+      clearToken();
+      unauthorizedHandler?.();
+    }
+    throw error;
+  }
+
+  return { data: data as T, status: res.status, headers: res.headers };
+}
+
+async function get<T>(path: string, query?: RequestOptions['query'], signal?: AbortSignal): Promise<T> {
+  return (await request<T>(path, { query, signal })).data;
+}
+
+async function send<T>(method: RequestOptions['method'], path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
+  return (await request<T>(path, { method, body, headers })).data;
+}
+
+const seg = (id: Id) => encodeURIComponent(String(id));
+
+/** ETag value for a product version: `"<version>"`. */
+export const versionTag = (version: number | string) => `"${version}"`;
+
+/** A fresh idempotency key (crypto.randomUUID, with a fallback for non-secure contexts). */
+export function newIdempotencyKey(): string {
+  const c: Crypto | undefined = typeof globalThis !== 'undefined' ? globalThis.crypto : undefined;
+  if (c && typeof c.randomUUID === 'function') return c.randomUUID();
+  const bytes = new Uint8Array(16);
+  if (c && typeof c.getRandomValues === 'function') c.getRandomValues(bytes);
+  else for (let i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256);
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+// ---------------------------------------------------------------------------
+// Endpoints
+
+export const api = {
+  // Accounts
+  register: (body: { username: string; email: string; password: string }) =>
+    request<User>('/register', { method: 'POST', body, auth: false }).then((r) => r.data),
+  login: (body: { username: string; password: string }) =>
+    request<LoginResponse>('/login', { method: 'POST', body, auth: false }).then((r) => r.data),
+  logout: () => send<void>('POST', '/logout'),
+  me: (signal?: AbortSignal) => get<User>('/protected', undefined, signal),
+
+  // Catalog
+  listProducts: (params: { limit: number; offset: number }, signal?: AbortSignal) =>
+    get<Page<Product>>('/products', params, signal),
+  getProduct: async (id: Id, signal?: AbortSignal) => {
+    const res = await request<Product>(`/products/${seg(id)}`, { signal });
+    return { product: res.data, etag: res.headers.get('ETag') };
+  },
+  createProduct: (body: ProductInput) => send<Product>('POST', '/products', body),
+  updateProduct: (id: Id, body: ProductInput, version?: number) =>
+    send<Product>('PUT', `/products/${seg(id)}`, body, version === undefined ? undefined : { 'If-Match': versionTag(version) }),
+  deleteProduct: (id: Id, version?: number) =>
+    send<void>('DELETE', `/products/${seg(id)}`, undefined, version === undefined ? undefined : { 'If-Match': versionTag(version) }),
+
+  // Cart
+  getCart: (signal?: AbortSignal) => get<Cart>('/cart', undefined, signal),
+  addToCart: (productId: Id, quantity: number) =>
+    send<{ product_id: Id; quantity: number }>('POST', '/cart', { product_id: productId, quantity }),
+  removeFromCart: (productId: Id) => send<void>('DELETE', `/cart/${seg(productId)}`),
+
+  // Checkout, orders, payments
+  checkout: (idempotencyKey: string) =>
+    send<CheckoutResponse>('POST', '/checkout', undefined, { 'Idempotency-Key': idempotencyKey }),
+  listOrders: (params: { status?: string; limit: number; offset: number }, signal?: AbortSignal) =>
+    get<Page<Order>>('/orders', params, signal),
+  getOrder: (id: Id, signal?: AbortSignal) => get<Order>(`/orders/${seg(id)}`, undefined, signal),
+  orderHistory: (id: Id, signal?: AbortSignal) =>
+    get<{ items: HistoryEntry[] }>(`/orders/${seg(id)}/history`, undefined, signal),
+  orderPayments: (id: Id, signal?: AbortSignal) =>
+    get<{ items: PaymentEvent[] }>(`/orders/${seg(id)}/payments`, undefined, signal),
+  refund: (id: Id, amount: number) => send<unknown>('POST', `/orders/${seg(id)}/refunds`, { amount }),
+  fulfil: (id: Id, trackingNote?: string) =>
+    send<unknown>('POST', `/orders/${seg(id)}/fulfil`, trackingNote ? { tracking_note: trackingNote } : {}),
+  cancel: (id: Id) => send<unknown>('POST', `/orders/${seg(id)}/cancel`),
+  config: (signal?: AbortSignal) => get<ShopConfig>('/config', undefined, signal),
+  devConfirmPayment: (orderId: Id, outcome: 'success' | 'decline') =>
+    send<unknown>('POST', `/dev/payments/${seg(orderId)}/confirm`, { outcome }),
+};

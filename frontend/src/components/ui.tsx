@@ -1,0 +1,124 @@
+import type { ReactNode } from 'react';
+import { Link } from 'react-router-dom';
+import { formatMoney } from '../money';
+
+export function ErrorMessage({ children }: { children: ReactNode }) {
+  if (children === null || children === undefined || children === '' || children === false) return null;
+  return (
+    <div className="alert alert-error" role="alert">
+      {children}
+    </div>
+  );
+}
+
+export function Notice({ children, tone = 'info' }: { children: ReactNode; tone?: 'info' | 'success' | 'warning' }) {
+  if (children === null || children === undefined || children === '' || children === false) return null;
+  return (
+    <div className={`alert alert-${tone}`} role="status">
+      {children}
+    </div>
+  );
+}
+
+export function Loading({ label = 'Loading…' }: { label?: string }) {
+  return (
+    <p className="loading" role="status" aria-live="polite">
+      <span className="spinner" aria-hidden="true" /> {label}
+    </p>
+  );
+}
+
+export function Money({ amount, currency }: { amount: number; currency: string }) {
+  return <span className="money">{formatMoney(amount, currency)}</span>;
+}
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+
+export function DateTime({ value }: { value: string | null | undefined }) {
+  if (!value) return <span>—</span>;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return <span>{value}</span>;
+  return (
+    <time dateTime={value} title={value}>
+      {dateFormat.format(date)}
+    </time>
+  );
+}
+
+export const STATUS_LABELS: Record<string, string> = {
+  pending_payment: 'Pending payment',
+  paid: 'Paid',
+  fulfilled: 'Fulfilled',
+  payment_failed: 'Payment failed',
+  cancelled: 'Cancelled',
+  refunded: 'Refunded',
+  partially_refunded: 'Partially refunded',
+};
+
+export function statusLabel(status: string): string {
+  return STATUS_LABELS[status] ?? status;
+}
+
+/** The order's status as the API names it (e.g. `pending_payment`), as a badge. */
+export function StatusBadge({ status, testId }: { status: string; testId?: string }) {
+  return (
+    <span className={`badge status-${status}`} data-testid={testId} data-status={status} title={statusLabel(status)}>
+      {status}
+    </span>
+  );
+}
+
+export function Pagination({
+  total,
+  limit,
+  offset,
+  onChange,
+  label = 'Pages',
+}: {
+  total: number;
+  limit: number;
+  offset: number;
+  onChange: (offset: number) => void;
+  label?: string;
+}) {
+  if (total <= limit && offset === 0) return null;
+  const page = Math.floor(offset / limit) + 1;
+  const pages = Math.max(1, Math.ceil(total / limit));
+  return (
+    <nav className="pagination" aria-label={label}>
+      <button type="button" className="btn btn-secondary" disabled={offset <= 0} onClick={() => onChange(Math.max(0, offset - limit))}>
+        ← Previous page
+      </button>
+      <span className="pagination-info">
+        Page {page} of {pages} <span className="muted">({total} total)</span>
+      </span>
+      <button type="button" className="btn btn-secondary" disabled={offset + limit >= total} onClick={() => onChange(offset + limit)}>
+        Next page →
+      </button>
+    </nav>
+  );
+}
+
+export function EmptyState({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <div className="empty">
+      <p className="empty-title">{title}</p>
+      {children}
+    </div>
+  );
+}
+
+export function BackLink({ to, children }: { to: string; children: ReactNode }) {
+  return (
+    <p className="back">
+      <Link to={to}>← {children}</Link>
+    </p>
+  );
+}
+
+/** Read a non-negative integer search param (offset etc.). */
+export function intParam(value: string | null, fallback = 0): number {
+  if (!value || !/^\d+$/.test(value)) return fallback;
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : fallback;
+}

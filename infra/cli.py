@@ -1,0 +1,130 @@
+"""The `shop` command: accounts administration, the worker, the servers and `shop run`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from enum import Enum
+
+import typer
+
+from infra.settings import load_settings
+
+app = typer.Typer(help="Order platform operations.", no_args_is_help=True)
+users = typer.Typer(help="Accounts and roles.", no_args_is_help=True)
+app.add_typer(users, name="users")
+
+
+def _services():  # type: ignore[no-untyped-def]
+    from infra.services import Services
+
+    services = Services(load_settings())
+    services.setup()
+    return services
+
+
+@users.command("create-admin")
+def create_admin(
+    username: str = typer.Option(..., help="Login name"),
+    email: str = typer.Option(..., help="E-mail address"),
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+) -> None:
+    """Create an account with the admin role."""
+    from command_api.schemas import RegisterIn
+    from infra.accounts import AccountTaken
+    from infra.security import password_problem
+
+    try:
+        body = RegisterIn(username=username, email=email, password=password)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    problem = password_problem(password)
+    if problem:
+        raise typer.BadParameter(problem)
+    services = _services()
+    try:
+        user, _ = services.accounts.register(body.username, str(body.email), password, role="admin")
+    except AccountTaken as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        services.close()
+    typer.echo(f"admin {user.username} created ({user.id})")
+
+
+class Role(str, Enum):
+    shopper = "shopper"
+    admin = "admin"
+    support = "support"
+
+
+@users.command("set-role")
+def set_role(user: str = typer.Argument(..., help="Username or email"), role: Role = typer.Argument(...)) -> None:
+    """Change an account's role (takes effect on the account's next request)."""
+    from infra.accounts import UnknownAccount
+
+    services = _services()
+    try:
+        services.accounts.set_role(user, role.value)
+    except UnknownAccount as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        services.close()
+    typer.echo(f"{user} is now {role.value}")
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+@app.command()
+def worker(only: list[str] = typer.Option(None, help="Run only these projections")) -> None:
+    """Run the projection workers until interrupted."""
+    from workers.process import run_worker
+
+    run_worker(load_settings(), _stop_on_signals(), only or None)
+
+
+class Side(str, Enum):
+    command = "command"
+    query = "query"
+    gateway = "gateway"
+
+
+@app.command()
+def serve(
+    side: Side = typer.Argument(Side.gateway),
+    host: str = typer.Option("127.0.0.1"),
+    port: int = typer.Option(int(os.environ.get("PORT", "8000"))),
+) -> None:
+    """Serve one API (or both behind the method-routing gateway)."""
+    import uvicorn
+
+    load_settings()  # fail fast, with one line, before uvicorn starts
+    target = {
+        Side.command: "command_api.app:create_app",
+        Side.query: "query_api.app:create_app",
+        Side.gateway: "infra.gateway:create_gateway",
+    }[side]
+    uvicorn.run(target, factory=True, host=host, port=port, log_level="info", proxy_headers=True)
+
+
+@app.command()
+def run() -> None:
+    """Run the whole shop locally: gateway, workers (and the Stripe emulator)."""
+    from infra.supervisor import run_local_shop
+
+    run_local_shop()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""The one SQLAlchemy engine factory, for the read store and the accounts table alike."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+CONNECT_TIMEOUT_SECONDS = 5
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Pin the driver: psycopg 3 for PostgreSQL, PyMySQL for MariaDB/MySQL."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    if url.startswith("mariadb+pymysql://"):
+        return "mysql+pymysql://" + url.split("://", 1)[1]
+    return url
+
+
+def sqlite_path(url: str) -> Path:
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def make_engine(url: str, pool_size: int = 10) -> Engine:
+    url = sqlalchemy_url(url)
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
+        sqlite_path(url).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    connect_args: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    if backend == "mysql":
+        connect_args["charset"] = "utf8mb4"
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size * 2,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        pool_timeout=10,
+        connect_args=connect_args,
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers run beside the one writer; the busy timeout queues writers
+    # instead of failing them with "database is locked".
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

@@ -1,0 +1,41 @@
+"""Turn the EVENT_STORE_URL setting into the eventsourcing library's environment."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlsplit
+
+from infra.db import sqlite_path
+from infra.settings import Settings
+
+
+def event_store_env(settings: Settings) -> dict[str, str]:
+    """The environment for domain.shop.Shop; see ../shared/notes/eventsourcing.md.
+
+    POSTGRES_ENABLE_DB_FUNCTIONS is deliberately never set: it skips the table lock that keeps
+    insert order equal to commit order, and followers would then miss events.
+    """
+    url = settings.event_store_url
+    if url.startswith("sqlite:///"):
+        path = sqlite_path(url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(path),
+            "SQLITE_LOCK_TIMEOUT": str(settings.db_lock_timeout * 3),
+            "CREATE_TABLE": "y",
+        }
+    parts = urlsplit(url)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
+        "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_USER": unquote(parts.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_CONNECT_TIMEOUT": str(settings.db_connect_timeout),
+        "POSTGRES_LOCK_TIMEOUT": str(settings.db_lock_timeout),
+        # Sized against FastAPI's thread pool (40) so requests queue in the pool, not in errors.
+        "POSTGRES_POOL_SIZE": "10",
+        "POSTGRES_MAX_OVERFLOW": "30",
+        "CREATE_TABLE": "y",
+    }

@@ -1,0 +1,112 @@
+"""One origin for the whole shop: the HTTP method is the CQRS boundary.
+
+GET and HEAD go to the query app, every other method to the command app. Browser
+navigations (Accept prefers text/html) get the storefront's index.html, so the single-page
+app can use the same clean paths as the API. /docs shows both apps' routes together.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+FRONTEND_DIST = Path(__file__).resolve().parent.parent / "frontend" / "dist"
+READ_METHODS = {"GET", "HEAD"}
+
+
+def merged_openapi(command: FastAPI, query: FastAPI) -> dict[str, Any]:
+    spec = query.openapi()
+    merged = {**spec, "info": {"title": "Order platform", "version": spec["info"]["version"]}}
+    paths: dict[str, Any] = {path: dict(ops) for path, ops in spec.get("paths", {}).items()}
+    for path, ops in command.openapi().get("paths", {}).items():
+        paths.setdefault(path, {}).update(ops)
+    merged["paths"] = paths
+    schemas = dict(spec.get("components", {}).get("schemas", {}))
+    schemas.update(command.openapi().get("components", {}).get("schemas", {}))
+    merged["components"] = {**spec.get("components", {}), "schemas": schemas}
+    return merged
+
+
+def _wants_html(scope: Scope) -> bool:
+    for name, value in scope.get("headers", []):
+        if name == b"accept":
+            accept = value.decode("latin-1")
+            first = accept.split(",")[0].strip()
+            return first.startswith("text/html")
+    return False
+
+
+class Gateway:
+    def __init__(self, command: FastAPI, query: FastAPI, frontend: Path = FRONTEND_DIST) -> None:
+        self.command = command
+        self.query = query
+        self.frontend = frontend
+        self.assets = StaticFiles(directory=frontend / "assets", check_dir=False)
+        self._openapi: dict[str, Any] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            await self.query(scope, receive, send)
+            return
+        path: str = scope["path"]
+        method: str = scope["method"]
+        target: ASGIApp
+        if method in READ_METHODS:
+            target = self._read_target(scope, path)
+        else:
+            target = self.command
+        await target(scope, receive, send)
+
+    def _read_target(self, scope: Scope, path: str) -> ASGIApp:
+        if path == "/openapi.json":
+            return JSONResponse(self.openapi())
+        if path == "/docs":
+            return get_swagger_ui_html(openapi_url="/openapi.json", title="Order platform API")
+        if path.startswith("/assets/"):
+            return self._assets_app(scope)
+        if _wants_html(scope) and (self.frontend / "index.html").exists():
+            return FileResponse(self.frontend / "index.html", headers={"Cache-Control": "no-cache"})
+        if _wants_html(scope) and path == "/":
+            return HTMLResponse(
+                "<h1>Order platform</h1><p>The storefront is not built: run <code>make frontend</code>."
+                ' The API is documented at <a href="/docs">/docs</a>.</p>'
+            )
+        return self.query
+
+    def _assets_app(self, scope: Scope) -> ASGIApp:
+        scope["path"] = scope["path"].removeprefix("/assets")
+        return self.assets
+
+    def openapi(self) -> dict[str, Any]:
+        if self._openapi is None:
+            self._openapi = merged_openapi(self.command, self.query)
+        return self._openapi
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def create_gateway() -> Gateway:
+    """The ASGI app `make run` serves: both sides in one process, sharing one set of pools."""
+    from command_api.app import create_app as create_command_app
+    from infra.services import Services
+    from infra.settings import get_settings
+    from query_api.app import create_app as create_query_app
+
+    services = Services(get_settings())
+    return Gateway(create_command_app(services), create_query_app(services))

@@ -1,0 +1,253 @@
+"""The shop's only door to Stripe (or to the localstripe emulator in development and tests).
+
+This is the one module that imports `stripe`: callers get small dataclasses and our own
+exceptions, so no SDK object or error type leaks into the domain, and a different SDK major
+version touches one file. Idempotency keys are derived from our ids, never random, because a
+retried command must not charge twice (on real Stripe; the emulator ignores the keys).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import stripe
+
+from infra.settings import Settings
+
+CardOutcome = Literal["success", "decline"]
+
+# Stripe's magic test payment methods; both behave the same on real Stripe (test mode) and on
+# localstripe. 4000000000000002 ("chargeDeclined") would *succeed* on the emulator.
+_TEST_PAYMENT_METHODS: dict[str, str] = {
+    "success": "pm_card_visa",
+    "decline": "pm_card_chargeCustomerFail",
+}
+EMULATOR_WEBHOOK_NAME = "shop"
+
+
+class PaymentError(Exception):
+    """Base of every error this gateway raises."""
+
+
+class PaymentDeclined(PaymentError):
+    """The card was declined: the customer should try another payment method."""
+
+    def __init__(self, message: str, code: str | None = None, payment_intent_id: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.payment_intent_id = payment_intent_id
+
+
+class PaymentProviderUnavailable(PaymentError):
+    """Stripe could not be reached, timed out, rate-limited us or failed (5xx): answer 503."""
+
+
+class PaymentRequestRejected(PaymentError):
+    """Stripe refused the request (4xx other than a decline): a bug or bad state, not transient."""
+
+    def __init__(self, message: str, http_status: int | None = None, code: str | None = None):
+        super().__init__(message)
+        self.http_status = http_status
+        self.code = code
+
+
+class NotEmulatedError(PaymentError):
+    """A test-only operation was asked of real Stripe."""
+
+
+class WebhookSignatureError(PaymentError):
+    """A webhook body that is unsigned, badly signed, stale or not a Stripe event: answer 400."""
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentIntentRef:
+    id: str
+    client_secret: str | None
+    status: str
+    amount: int
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class RefundRef:
+    id: str
+    amount: int
+    status: str | None
+
+
+def _translate(error: stripe.StripeError) -> PaymentError:
+    """Map an SDK error onto the three outcomes callers act on."""
+    status = error.http_status
+    message = error.user_message or str(error) or type(error).__name__
+    code = error.code
+    if isinstance(error, stripe.CardError):
+        body = error.json_body if isinstance(error.json_body, dict) else {}
+        intent = (body.get("error") or {}).get("payment_intent") or {}
+        return PaymentDeclined(
+            message, code, intent.get("id") if isinstance(intent, dict) else None
+        )
+    if isinstance(error, stripe.APIConnectionError | stripe.RateLimitError):
+        return PaymentProviderUnavailable(message)
+    if status is None or status >= 500:
+        return PaymentProviderUnavailable(message)
+    return PaymentRequestRejected(message, status, code)
+
+
+def _intent_ref(intent: Any) -> PaymentIntentRef:
+    return PaymentIntentRef(
+        id=intent.id,
+        client_secret=getattr(intent, "client_secret", None),
+        status=intent.status,
+        amount=int(intent.amount),
+        currency=str(intent.currency).lower(),
+    )
+
+
+class PaymentGateway:
+    """Holds one long-lived StripeClient (connection reuse, SDK retries) built from Settings."""
+
+    def __init__(self, settings: Settings, http_client: stripe.HTTPClient | None = None) -> None:
+        self._settings = settings
+        base = settings.stripe_api_base
+        self._client = stripe.StripeClient(
+            settings.stripe_secret_key,
+            # A trailing "/" on the base makes every call a 404.
+            base_addresses={"api": base.rstrip("/")} if base else None,
+            stripe_version=settings.stripe_api_version,
+            max_network_retries=2,
+            # The SDK default waits 80 s for an answer; fail fast enough to answer 503 instead.
+            http_client=http_client or stripe.RequestsClient(timeout=(5, 30)),
+        )
+
+    @property
+    def is_emulated(self) -> bool:
+        return self._settings.stripe_is_emulated
+
+    def create_payment_intent(
+        self, order_id: str, amount: int, currency: str, customer_ref: str
+    ) -> PaymentIntentRef:
+        """One PaymentIntent per order; the order id is the idempotency key and in the metadata."""
+        if amount <= 0:
+            raise ValueError("amount must be a positive number of minor units")
+        try:
+            intent = self._client.v1.payment_intents.create(
+                {
+                    "amount": amount,
+                    "currency": currency.lower(),
+                    # Pinned API version 2024-06-20 and the emulator take this name; the SDK's
+                    # params type follows its own newer version (allowed_payment_method_types).
+                    "payment_method_types": ["card"],  # type: ignore[typeddict-unknown-key]
+                    "metadata": {"order_id": order_id, "customer_ref": customer_ref},
+                },
+                {"idempotency_key": f"order-{order_id}"},
+            )
+        except stripe.StripeError as error:
+            raise _translate(error) from error
+        return _intent_ref(intent)
+
+    def retrieve_payment_intent(self, pi_id: str) -> PaymentIntentRef:
+        """The provider's current view, for reconciling when a webhook is late or lost."""
+        try:
+            intent = self._client.v1.payment_intents.retrieve(pi_id)
+        except stripe.StripeError as error:
+            raise _translate(error) from error
+        return _intent_ref(intent)
+
+    def cancel_payment_intent(self, pi_id: str, idempotency_key: str) -> PaymentIntentRef:
+        """Cancel an unpaid intent (no cancellation_reason: the emulator rejects it)."""
+        try:
+            intent = self._client.v1.payment_intents.cancel(
+                pi_id, None, {"idempotency_key": idempotency_key}
+            )
+        except stripe.StripeError as error:
+            raise _translate(error) from error
+        return _intent_ref(intent)
+
+    def refund(self, pi_id: str, amount: int, idempotency_key: str) -> RefundRef:
+        """Refund `amount` minor units of a succeeded intent (no reason: the emulator rejects it).
+
+        The emulator lets refunds exceed the charge: the caller must cap them itself.
+        """
+        if amount <= 0:
+            raise ValueError("refund amount must be positive")
+        try:
+            refund = self._client.v1.refunds.create(
+                {"payment_intent": pi_id, "amount": amount},
+                {"idempotency_key": idempotency_key},
+            )
+        except stripe.StripeError as error:
+            raise _translate(error) from error
+        return RefundRef(id=refund.id, amount=int(refund.amount), status=refund.status)
+
+    def confirm_for_testing(self, pi_id: str, outcome: CardOutcome) -> PaymentIntentRef:
+        """Pay (or fail to pay) an intent with a test card: the offline storefront's stand-in.
+
+        Only against the emulator, so it can never move real money. Attaches the card with
+        update() then confirms, because confirm(payment_method=...) answers 500 on localstripe.
+        A decline is an outcome here, not an error: the intent's resulting state is returned.
+        """
+        if not self._settings.stripe_is_emulated:
+            raise NotEmulatedError("confirm_for_testing only runs against the local emulator")
+        if outcome not in _TEST_PAYMENT_METHODS:
+            raise ValueError(f"outcome must be one of {sorted(_TEST_PAYMENT_METHODS)}")
+        intents = self._client.v1.payment_intents
+        try:
+            intents.update(pi_id, {"payment_method": _TEST_PAYMENT_METHODS[outcome]})
+            try:
+                return _intent_ref(intents.confirm(pi_id))
+            except stripe.CardError:
+                return _intent_ref(intents.retrieve(pi_id))
+        except stripe.StripeError as error:
+            raise _translate(error) from error
+
+    def verify_webhook(self, raw_body: bytes, signature_header: str | None) -> dict[str, Any]:
+        """Check the Stripe-Signature over the raw body (300 s tolerance); the event as a dict."""
+        try:
+            raw_body.decode("utf-8")  # the SDK would raise UnicodeDecodeError, not its own error
+            event = self._client.construct_event(
+                raw_body, signature_header, self._settings.stripe_webhook_secret
+            )
+        except stripe.SignatureVerificationError as error:
+            raise WebhookSignatureError(str(error)) from None
+        except (ValueError, TypeError, AttributeError) as error:
+            # UnicodeDecodeError and JSONDecodeError are ValueErrors; a JSON array or a thin
+            # event fails inside the SDK's event construction.
+            raise WebhookSignatureError(f"not a Stripe event: {error}") from None
+        result = event.to_dict()
+        if not isinstance(result.get("id"), str) or not isinstance(result.get("type"), str):
+            raise WebhookSignatureError("not a Stripe event: no id or type")
+        return result
+
+
+def sign_for_testing(payload: bytes, secret: str, timestamp: int | None = None) -> str:
+    """A valid Stripe-Signature header for `payload`, so tests can forge events Stripe would send.
+
+    `timestamp` defaults to now; pass an old one to test the staleness check.
+    """
+    return stripe.WebhookSignature.generate_signature_header(
+        payload.decode("utf-8"),
+        secret,
+        int(time.time()) if timestamp is None else timestamp,
+    )
+
+
+def register_emulator_webhook(
+    settings: Settings,
+    url: str,
+    events: Sequence[str] | None = None,
+    name: str = EMULATOR_WEBHOOK_NAME,
+) -> None:
+    """Point the emulator's webhooks at our endpoint (start-up of `make run`; emulator only).
+
+    The emulator forgets registrations when it restarts, so call this after every start.
+    """
+    if not settings.stripe_is_emulated or settings.stripe_api_base is None:
+        raise NotEmulatedError("webhooks are only registered by hand with the local emulator")
+    # Dev tooling, imported here so the request path never loads it; it does not import
+    # localstripe at module level (only its subprocess does).
+    from infra.stripe_emulator import register_webhook
+
+    register_webhook(settings.stripe_api_base, name, url, settings.stripe_webhook_secret, events)

@@ -1,0 +1,53 @@
+"""The long-lived connections of one process, built once from Settings and shared by threads."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from redis import Redis
+
+from domain.shop import Shop
+from infra.accounts import AccountStore
+from infra.db import make_engine
+from infra.event_store import event_store_env
+from infra.read_store import ViewPositions, views_metadata
+from infra.security import Passwords
+from infra.settings import Settings
+
+
+def make_redis(url: str) -> Redis:
+    return Redis.from_url(
+        url, socket_timeout=2, socket_connect_timeout=2, decode_responses=True, health_check_interval=30
+    )
+
+
+class Services:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.shop = Shop(env=event_store_env(settings))
+        self.accounts_engine = make_engine(settings.event_store_url)
+        self.accounts = AccountStore(
+            self.accounts_engine, self.shop, Passwords(settings.bcrypt_rounds)
+        )
+        self.read_engine = make_engine(settings.read_store_url)
+        self.redis = make_redis(settings.redis_url) if settings.redis_url else None
+        self.positions = ViewPositions(self.read_engine, self.redis, settings.redis_namespace)
+
+    def setup(self) -> None:
+        """Create the tables this process needs (idempotent)."""
+        self.accounts.create_tables()
+        views_metadata.create_all(self.read_engine)
+
+    @cached_property
+    def payments(self):  # type: ignore[no-untyped-def]
+        """The Stripe gateway, built on first use (start-up needs no network)."""
+        from infra.payments import PaymentGateway
+
+        return PaymentGateway(self.settings)
+
+    def close(self) -> None:
+        self.shop.close()
+        self.accounts_engine.dispose()
+        self.read_engine.dispose()
+        if self.redis is not None:
+            self.redis.close()

@@ -1,0 +1,121 @@
+"""One settings object for every process, read from the environment (prefix-free names).
+
+A missing or malformed value stops start-up with one line naming the setting, because a
+half-configured shop is worse than one that refuses to start.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+VAR_DIR = Path("var")
+
+
+class SettingsError(SystemExit):
+    """Raised (as a clean exit) when the environment cannot be turned into Settings."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+
+    # Where the events live: "sqlite:///var/events.db" or "postgresql://user@host:5432/db".
+    event_store_url: str = f"sqlite:///{VAR_DIR}/events.db"
+    # Where the read models live: "sqlite:///var/views.db" or "mysql+pymysql://root@host/db".
+    read_store_url: str = f"sqlite:///{VAR_DIR}/views.db"
+    # Hot views; optional (the embedded default runs without Redis).
+    redis_url: str | None = None
+    # Key prefix in Redis, so several shops (or test runs) can share one server.
+    redis_namespace: str = "shop"
+
+    jwt_secret: str = Field(min_length=32)
+    jwt_lifetime_seconds: int = Field(default=3600, gt=0, le=7 * 24 * 3600)
+    # bcrypt cost; 12 is the production default, tests may lower it to keep the suite fast.
+    bcrypt_rounds: int = Field(default=12, ge=4, le=16)
+    cors_origins: Annotated[list[str], NoDecode] = []
+    currency: str = "EUR"
+
+    stripe_secret_key: str = "sk_test_offline"
+    stripe_publishable_key: str = "pk_test_offline"
+    stripe_webhook_secret: str = "whsec_offline"
+    # None means Stripe itself; a loopback URL means the localstripe emulator.
+    stripe_api_base: str | None = None
+    stripe_api_version: str = "2024-06-20"
+
+    # How long a query waits for a projection to pass the position the client sent.
+    read_your_writes_timeout: float = Field(default=2.0, gt=0, le=30)
+    # Event store time-outs (seconds): keep them low so a dead database answers 503 quickly.
+    db_connect_timeout: int = Field(default=5, gt=0)
+    db_lock_timeout: int = Field(default=5, gt=0)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("event_store_url")
+    @classmethod
+    def _event_store_scheme(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return value
+
+    @field_validator("read_store_url")
+    @classmethod
+    def _read_store_scheme(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "mysql+pymysql://", "mariadb+pymysql://")):
+            raise ValueError("must start with sqlite:/// or mysql+pymysql://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://")
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _currency_code(cls, value: str) -> str:
+        if len(value) != 3 or not value.isalpha():
+            raise ValueError("must be a three-letter ISO 4217 code")
+        return value.upper()
+
+    @field_validator("stripe_api_base")
+    @classmethod
+    def _api_base(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
+
+    @property
+    def stripe_is_emulated(self) -> bool:
+        """True when payments go to a local emulator, which enables the dev-only payment step."""
+        base = self.stripe_api_base or ""
+        return base.startswith(("http://127.", "http://localhost", "http://[::1]"))
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build Settings from the environment, or exit with one line naming the bad setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise SettingsError(f"configuration error: {name}: {first['msg']}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own with load_settings instead)."""
+    return load_settings()

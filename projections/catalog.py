@@ -1,0 +1,95 @@
+"""The catalog view (SQL): every listed product, for browsing and product pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Integer,
+    String,
+    Table,
+    Text,
+    Uuid,
+    insert,
+    update,
+)
+
+from domain.products import Product
+from infra.read_store import UTCDateTime, views_metadata
+from projections.base import SqlProjection, handles
+
+catalog_products = Table(
+    "catalog_products",
+    views_metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("price", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("stock", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("delisted", Boolean, nullable=False, default=False),
+    # The ProductListed position orders the catalog newest first, without timestamp ties.
+    Column("listed_position", BigInteger, nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+
+class CatalogView(SqlProjection):
+    name = "catalog"
+    tables = (catalog_products,)
+
+    @handles(Product.ProductListed)
+    def _listed(self, conn: Connection, event: Any, position: int) -> None:
+        conn.execute(
+            insert(catalog_products).values(
+                id=event.originator_id,
+                name=event.name,
+                description=event.description,
+                price=event.price,
+                currency=event.currency,
+                stock=event.stock,
+                version=event.originator_version,
+                delisted=False,
+                listed_position=position,
+                created_at=event.timestamp,
+                updated_at=event.timestamp,
+            )
+        )
+
+    @handles(Product.ProductDetailsRevised)
+    def _revised(self, conn: Connection, event: Any, position: int) -> None:
+        self._change(conn, event, name=event.name, description=event.description)
+
+    @handles(Product.PriceChanged)
+    def _price(self, conn: Connection, event: Any, position: int) -> None:
+        self._change(conn, event, price=event.price, currency=event.currency)
+
+    @handles(Product.StockAdjusted)
+    def _stock(self, conn: Connection, event: Any, position: int) -> None:
+        self._change(conn, event, stock=event.stock)
+
+    @handles(Product.StockReserved)
+    def _reserved(self, conn: Connection, event: Any, position: int) -> None:
+        self._change(conn, event, stock=catalog_products.c.stock - event.quantity)
+
+    @handles(Product.StockReleased)
+    def _released(self, conn: Connection, event: Any, position: int) -> None:
+        self._change(conn, event, stock=catalog_products.c.stock + event.quantity)
+
+    @handles(Product.ProductDelisted)
+    def _delisted(self, conn: Connection, event: Any, position: int) -> None:
+        self._change(conn, event, delisted=True)
+
+    @staticmethod
+    def _change(conn: Connection, event: Any, **values: Any) -> None:
+        conn.execute(
+            update(catalog_products)
+            .where(catalog_products.c.id == event.originator_id)
+            .values(version=event.originator_version, updated_at=event.timestamp, **values)
+        )

@@ -1,0 +1,58 @@
+"""The product hot view (Redis): one hash per live product, for fast product pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from redis.client import Pipeline
+
+from domain.products import Product
+from projections.base import RedisProjection, handles
+
+
+class ProductCache(RedisProjection):
+    name = "product_cache"
+
+    def _touch(self, pipe: Pipeline, event: Any, **fields: Any) -> None:
+        fields.update(version=event.originator_version, updated_at=event.timestamp.isoformat())
+        pipe.hset(self.key(event.originator_id), mapping=fields)
+
+    @handles(Product.ProductListed)
+    def _listed(self, pipe: Pipeline, event: Any, position: int) -> None:
+        self._touch(
+            pipe,
+            event,
+            id=str(event.originator_id),
+            name=event.name,
+            description=event.description,
+            price=event.price,
+            currency=event.currency,
+            stock=event.stock,
+            created_at=event.timestamp.isoformat(),
+        )
+
+    @handles(Product.ProductDetailsRevised)
+    def _revised(self, pipe: Pipeline, event: Any, position: int) -> None:
+        self._touch(pipe, event, name=event.name, description=event.description)
+
+    @handles(Product.PriceChanged)
+    def _price(self, pipe: Pipeline, event: Any, position: int) -> None:
+        self._touch(pipe, event, price=event.price, currency=event.currency)
+
+    @handles(Product.StockAdjusted)
+    def _stock(self, pipe: Pipeline, event: Any, position: int) -> None:
+        self._touch(pipe, event, stock=event.stock)
+
+    @handles(Product.StockReserved)
+    def _reserved(self, pipe: Pipeline, event: Any, position: int) -> None:
+        pipe.hincrby(self.key(event.originator_id), "stock", -event.quantity)
+        self._touch(pipe, event)
+
+    @handles(Product.StockReleased)
+    def _released(self, pipe: Pipeline, event: Any, position: int) -> None:
+        pipe.hincrby(self.key(event.originator_id), "stock", event.quantity)
+        self._touch(pipe, event)
+
+    @handles(Product.ProductDelisted)
+    def _delisted(self, pipe: Pipeline, event: Any, position: int) -> None:
+        pipe.delete(self.key(event.originator_id))

@@ -1,0 +1,15 @@
+"""Every projection the shop runs; Redis hot views only when Redis is configured."""
+
+from __future__ import annotations
+
+from infra.settings import Settings
+from projections.base import Projection
+from projections.catalog import CatalogView
+from projections.product_cache import ProductCache
+
+
+def projections_for(settings: Settings) -> list[Projection]:
+    views: list[Projection] = [CatalogView()]
+    if settings.redis_url:
+        views.append(ProductCache(settings.redis_namespace))
+    return views

@@ -1,0 +1,91 @@
+"""The catalog, read from the catalog view (SQL) or the product hot view (Redis)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from sqlalchemy import func, select
+
+from infra.http import ServicesDep, etag
+from infra.services import Services
+from projections.catalog import catalog_products
+from projections.product_cache import ProductCache
+from query_api.schemas import Page, ProductView
+from query_api.waiting import Position, caught_up, wait_for
+
+router = APIRouter(tags=["catalog"])
+
+MAX_PAGE = 100
+
+
+@router.get("/products", response_model=Page[ProductView], dependencies=[Depends(caught_up("catalog"))])
+def list_products(
+    services: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[ProductView]:
+    live = catalog_products.c.delisted.is_(False)
+    with services.read_engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(catalog_products).where(live)).scalar_one()
+        rows = conn.execute(
+            select(catalog_products)
+            .where(live)
+            .order_by(catalog_products.c.listed_position.desc())
+            .limit(limit)
+            .offset(offset)
+        ).all()
+    items = [ProductView.model_validate(row, from_attributes=True) for row in rows]
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+def _product_page_caught_up(services: ServicesDep, position: Position) -> None:
+    """Product pages come from the Redis hot view when there is one, else from the catalog."""
+    if services.redis is not None:
+        wait_for(services, ProductCache.name, position, in_redis=True)
+    else:
+        wait_for(services, "catalog", position)
+
+
+@router.get(
+    "/products/{product_id}",
+    response_model=ProductView,
+    dependencies=[Depends(_product_page_caught_up)],
+)
+def get_product(product_id: UUID, services: ServicesDep, response: Response) -> ProductView:
+    product = _from_redis(services, product_id) if services.redis else _from_sql(services, product_id)
+    if product is None:
+        raise HTTPException(404, "product not found")
+    response.headers["ETag"] = etag(product.version)
+    return product
+
+
+def _from_sql(services: Services, product_id: UUID) -> ProductView | None:
+    with services.read_engine.connect() as conn:
+        row = conn.execute(
+            select(catalog_products).where(
+                catalog_products.c.id == product_id, catalog_products.c.delisted.is_(False)
+            )
+        ).first()
+    return ProductView.model_validate(row, from_attributes=True) if row else None
+
+
+def _from_redis(services: Services, product_id: UUID) -> ProductView | None:
+    assert services.redis is not None
+    cache = ProductCache(services.settings.redis_namespace)
+    fields = services.redis.hgetall(cache.key(product_id))
+    if not fields:
+        return None
+    return ProductView(
+        id=UUID(fields["id"]),
+        name=fields["name"],
+        description=fields["description"],
+        price=int(fields["price"]),
+        currency=fields["currency"],
+        stock=int(fields["stock"]),
+        version=int(fields["version"]),
+        created_at=datetime.fromisoformat(fields["created_at"]),
+        updated_at=datetime.fromisoformat(fields["updated_at"]),
+    )

@@ -1,0 +1,59 @@
+"""The worker process: one runner thread per projection, stopped cleanly by a signal."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from infra.services import Services
+from infra.settings import Settings
+from projections.registry import projections_for
+from workers.lease import Lease
+from workers.runner import ProjectionRunner, worker_owner
+from workers.view_stores import view_store_for
+
+LEASE_TTL_SECONDS = 10.0
+
+
+def build_runners(
+    services: Services, only: list[str] | None = None, lease_ttl: float = LEASE_TTL_SECONDS
+) -> list[ProjectionRunner]:
+    owner = worker_owner()
+    runners = []
+    for projection in projections_for(services.settings):
+        if only and projection.name not in only:
+            continue
+        store = view_store_for(
+            projection,
+            services.read_engine,
+            services.redis,
+            services.settings.redis_namespace,
+            services.shop.mapper,
+        )
+        lease = Lease(services.read_engine, projection.name, owner, lease_ttl)
+        runners.append(ProjectionRunner(services.shop, store, lease))
+    return runners
+
+
+def start_runners(runners: list[ProjectionRunner], stop: threading.Event) -> list[threading.Thread]:
+    threads = [
+        threading.Thread(target=runner.run, args=(stop,), name=f"projection-{runner.name}", daemon=True)
+        for runner in runners
+    ]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def run_worker(settings: Settings, stop: threading.Event, only: list[str] | None = None) -> None:
+    """Block until `stop` is set, running every (or the named) projection."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    services = Services(settings)
+    services.setup()
+    try:
+        threads = start_runners(build_runners(services, only), stop)
+        stop.wait()
+        for thread in threads:
+            thread.join(timeout=10)
+    finally:
+        services.close()
