@@ -23,12 +23,19 @@ def check_role(role: str) -> str:
 
 
 class Account(Aggregate):
+    class AccountOpened(Aggregate.Created):
+        user_id: UUID
+        role: str
+
+    class RoleChanged(Aggregate.Event):
+        role: str
+
     @staticmethod
     def create_id(user_id: UUID, **_: Any) -> UUID:
         """The aggregate id is the user id issued by the accounts table."""
         return user_id
 
-    @event("AccountOpened")
+    @event(AccountOpened)
     def __init__(self, user_id: UUID, role: str) -> None:
         self.role = role
 
@@ -40,6 +47,6 @@ class Account(Aggregate):
         if check_role(role) != self.role:
             self._change_role(role)
 
-    @event("RoleChanged")
+    @event(RoleChanged)
     def _change_role(self, role: str) -> None:
         self.role = role

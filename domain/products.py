@@ -26,10 +26,37 @@ def check_stock(stock: int) -> int:
 class Product(Aggregate):
     """A product for sale. Stock is what can still be sold: reservations take from it."""
 
-    @event("ProductListed")
-    def __init__(
-        self, name: str, description: str, price: int, currency: str, stock: int
-    ) -> None:
+    class ProductListed(Aggregate.Created):
+        name: str
+        description: str
+        price: int
+        currency: str
+        stock: int
+
+    class ProductDetailsRevised(Aggregate.Event):
+        name: str
+        description: str
+
+    class PriceChanged(Aggregate.Event):
+        price: int
+        currency: str
+
+    class StockAdjusted(Aggregate.Event):
+        stock: int
+
+    class ProductDelisted(Aggregate.Event):
+        pass
+
+    class StockReserved(Aggregate.Event):
+        order_id: UUID
+        quantity: int
+
+    class StockReleased(Aggregate.Event):
+        order_id: UUID
+        quantity: int
+
+    @event(ProductListed)
+    def __init__(self, name: str, description: str, price: int, currency: str, stock: int) -> None:
         self.name = name
         self.description = description
         self.price = price
@@ -49,9 +76,7 @@ class Product(Aggregate):
             stock=check_stock(stock),
         )
 
-    def revise(
-        self, name: str, description: str, price: int, currency: str, stock: int
-    ) -> None:
+    def revise(self, name: str, description: str, price: int, currency: str, stock: int) -> None:
         """Apply a full edit, recording one event per kind of change (none if nothing changed)."""
         self._check_listed()
         name, description = check_name(name), description.strip()
@@ -86,28 +111,28 @@ class Product(Aggregate):
         if self.delisted:
             raise NotFound("product not found (it has been deleted)")
 
-    @event("ProductDetailsRevised")
+    @event(ProductDetailsRevised)
     def _revise_details(self, name: str, description: str) -> None:
         self.name = name
         self.description = description
 
-    @event("PriceChanged")
+    @event(PriceChanged)
     def _change_price(self, price: int, currency: str) -> None:
         self.price = price
         self.currency = currency
 
-    @event("StockAdjusted")
+    @event(StockAdjusted)
     def _adjust_stock(self, stock: int) -> None:
         self.stock = stock
 
-    @event("ProductDelisted")
+    @event(ProductDelisted)
     def _delist(self) -> None:
         self.delisted = True
 
-    @event("StockReserved")
+    @event(StockReserved)
     def _reserve(self, order_id: UUID, quantity: int) -> None:
         self.stock -= quantity
 
-    @event("StockReleased")
+    @event(StockReleased)
     def _release(self, order_id: UUID, quantity: int) -> None:
         self.stock += quantity

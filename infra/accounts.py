@@ -83,7 +83,9 @@ class AccountStore:
     def create_tables(self) -> None:
         metadata.create_all(self.engine)
 
-    def register(self, username: str, email: str, password: str, role: str = "shopper") -> tuple[User, int]:
+    def register(
+        self, username: str, email: str, password: str, role: str = "shopper"
+    ) -> tuple[User, int]:
         """Create the credentials row, then record AccountOpened; undo the row if that fails."""
         check_role(role)
         user = User(id=uuid.uuid4(), username=username, email=email.lower(), role=role)
@@ -147,11 +149,15 @@ class AccountStore:
         now = int(time.time())
         with self.engine.begin() as conn:
             conn.execute(delete(revoked_tokens).where(revoked_tokens.c.expires_at < now))
-            exists = conn.execute(select(revoked_tokens.c.jti).where(revoked_tokens.c.jti == jti)).first()
+            exists = conn.execute(
+                select(revoked_tokens.c.jti).where(revoked_tokens.c.jti == jti)
+            ).first()
             if exists is None:
                 conn.execute(insert(revoked_tokens).values(jti=jti, expires_at=expires_at))
 
     def is_revoked(self, jti: str) -> bool:
         with self.engine.connect() as conn:
-            row = conn.execute(select(revoked_tokens.c.jti).where(revoked_tokens.c.jti == jti)).first()
+            row = conn.execute(
+                select(revoked_tokens.c.jti).where(revoked_tokens.c.jti == jti)
+            ).first()
         return row is not None

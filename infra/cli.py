@@ -5,18 +5,22 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from enum import Enum
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import typer
 
 from infra.settings import load_settings
+
+if TYPE_CHECKING:
+    from infra.services import Services
 
 app = typer.Typer(help="Order platform operations.", no_args_is_help=True)
 users = typer.Typer(help="Accounts and roles.", no_args_is_help=True)
 app.add_typer(users, name="users")
 
 
-def _services():  # type: ignore[no-untyped-def]
+def _services() -> Services:
     from infra.services import Services
 
     services = Services(load_settings())
@@ -53,14 +57,16 @@ def create_admin(
     typer.echo(f"admin {user.username} created ({user.id})")
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     shopper = "shopper"
     admin = "admin"
     support = "support"
 
 
 @users.command("set-role")
-def set_role(user: str = typer.Argument(..., help="Username or email"), role: Role = typer.Argument(...)) -> None:
+def set_role(
+    user: str = typer.Argument(..., help="Username or email"), role: Role = typer.Argument(...)
+) -> None:
     """Change an account's role (takes effect on the account's next request)."""
     from infra.accounts import UnknownAccount
 
@@ -90,7 +96,7 @@ def worker(only: list[str] = typer.Option(None, help="Run only these projections
     run_worker(load_settings(), _stop_on_signals(), only or None)
 
 
-class Side(str, Enum):
+class Side(StrEnum):
     command = "command"
     query = "query"
     gateway = "gateway"

@@ -59,11 +59,7 @@ class Gateway:
             return
         path: str = scope["path"]
         method: str = scope["method"]
-        target: ASGIApp
-        if method in READ_METHODS:
-            target = self._read_target(scope, path)
-        else:
-            target = self.command
+        target = self._read_target(scope, path) if method in READ_METHODS else self.command
         await target(scope, receive, send)
 
     def _read_target(self, scope: Scope, path: str) -> ASGIApp:
@@ -77,8 +73,8 @@ class Gateway:
             return FileResponse(self.frontend / "index.html", headers={"Cache-Control": "no-cache"})
         if _wants_html(scope) and path == "/":
             return HTMLResponse(
-                "<h1>Order platform</h1><p>The storefront is not built: run <code>make frontend</code>."
-                ' The API is documented at <a href="/docs">/docs</a>.</p>'
+                "<h1>Order platform</h1><p>The storefront is not built: run"
+                ' <code>make frontend</code>. The API is at <a href="/docs">/docs</a>.</p>'
             )
         return self.query
 

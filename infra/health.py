@@ -12,7 +12,7 @@ def check_dependencies(services: Services) -> dict[str, str]:
     checks["event_store"] = _probe(lambda: services.shop.recorder.max_notification_id())
     checks["read_store"] = _probe(lambda: _select_one(services))
     if services.redis is not None:
-        checks["redis"] = _probe(lambda: services.redis.ping())  # type: ignore[union-attr]
+        checks["redis"] = _probe(lambda: services.redis.ping())
     else:
         checks["redis"] = "not configured"
     return checks

@@ -50,7 +50,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def services_of(request: Request) -> Services:
-    return request.app.state.services  # type: ignore[no-any-return]
+    return request.app.state.services
 
 
 ServicesDep = Annotated[Services, Depends(services_of)]
@@ -66,7 +66,13 @@ def create_base_app(title: str, services: Services) -> FastAPI:
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key", POSITION_HEADER],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "Idempotency-Key",
+                POSITION_HEADER,
+            ],
             expose_headers=[POSITION_HEADER, "ETag", "Location", "Retry-After"],
         )
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]

@@ -17,7 +17,6 @@ MAX_PASSWORD_BYTES = 72
 MIN_PASSWORD_CHARS = 8
 
 
-
 class Passwords:
     """bcrypt hashing; rounds come from settings (12 in production, fewer only in tests)."""
 

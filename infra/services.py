@@ -10,6 +10,7 @@ from domain.shop import Shop
 from infra.accounts import AccountStore
 from infra.db import make_engine
 from infra.event_store import event_store_env
+from infra.payments import PaymentGateway
 from infra.read_store import ViewPositions, views_metadata
 from infra.security import Passwords
 from infra.settings import Settings
@@ -17,7 +18,11 @@ from infra.settings import Settings
 
 def make_redis(url: str) -> Redis:
     return Redis.from_url(
-        url, socket_timeout=2, socket_connect_timeout=2, decode_responses=True, health_check_interval=30
+        url,
+        socket_timeout=2,
+        socket_connect_timeout=2,
+        decode_responses=True,
+        health_check_interval=30,
     )
 
 
@@ -39,10 +44,8 @@ class Services:
         views_metadata.create_all(self.read_engine)
 
     @cached_property
-    def payments(self):  # type: ignore[no-untyped-def]
+    def payments(self) -> PaymentGateway:
         """The Stripe gateway, built on first use (start-up needs no network)."""
-        from infra.payments import PaymentGateway
-
         return PaymentGateway(self.settings)
 
     def close(self) -> None:

@@ -53,7 +53,9 @@ def run_local_shop() -> None:
     env.setdefault("JWT_SECRET", _dev_jwt_secret())
     port = int(env.get("PORT", "8000"))
     emulator = None
-    if not env.get("STRIPE_API_BASE") and not env.get("STRIPE_SECRET_KEY", "").startswith("sk_live"):
+    if not env.get("STRIPE_API_BASE") and not env.get("STRIPE_SECRET_KEY", "").startswith(
+        "sk_live"
+    ):
         from infra.stripe_emulator import EmulatorProcess
 
         emulator = EmulatorProcess(quiet=True).start()

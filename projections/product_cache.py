@@ -15,7 +15,7 @@ class ProductCache(RedisProjection):
 
     def _touch(self, pipe: Pipeline, event: Any, **fields: Any) -> None:
         fields.update(version=event.originator_version, updated_at=event.timestamp.isoformat())
-        pipe.hset(self.key(event.originator_id), mapping=fields)
+        pipe.hset(self.key(event.originator_id), mapping=fields)  # type: ignore[arg-type]
 
     @handles(Product.ProductListed)
     def _listed(self, pipe: Pipeline, event: Any, position: int) -> None:

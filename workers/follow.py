@@ -30,7 +30,10 @@ class LogReader:
         idle = 0.01
         while not self.stop_event.is_set():
             batch = self.recorder.select_notifications(
-                start=self.position, limit=SELECT_LIMIT, topics=self.topics, inclusive_of_start=False
+                start=self.position,
+                limit=SELECT_LIMIT,
+                topics=self.topics,
+                inclusive_of_start=False,
             )
             if batch:
                 idle = 0.01
@@ -50,7 +53,9 @@ class Follower:
 
     def __init__(self, recorder: ApplicationRecorder, gt: int) -> None:
         self.recorder = recorder
-        self.queue: queue.Queue[Notification | BaseException] = queue.Queue(maxsize=5 * SELECT_LIMIT)
+        self.queue: queue.Queue[Notification | BaseException] = queue.Queue(
+            maxsize=5 * SELECT_LIMIT
+        )
         self._stop = threading.Event()
         self._subscription: object | None = None
         self._thread = threading.Thread(target=self._feed, args=(gt,), daemon=True)

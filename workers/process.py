@@ -37,7 +37,9 @@ def build_runners(
 
 def start_runners(runners: list[ProjectionRunner], stop: threading.Event) -> list[threading.Thread]:
     threads = [
-        threading.Thread(target=runner.run, args=(stop,), name=f"projection-{runner.name}", daemon=True)
+        threading.Thread(
+            target=runner.run, args=(stop,), name=f"projection-{runner.name}", daemon=True
+        )
         for runner in runners
     ]
     for thread in threads:

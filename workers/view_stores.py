@@ -57,7 +57,7 @@ class SqlViewStore:
             for notification in notifications:
                 if notification.topic in topics:
                     event = self.mapper.to_domain_event(notification)
-                    self.projection.apply(conn, event, notification.id)
+                    self.projection.apply(conn, event, notification.id)  # type: ignore[arg-type]
             moved = conn.execute(
                 update(projection_positions)
                 .where(
@@ -96,10 +96,12 @@ class RedisViewStore:
             try:
                 pipe.watch(self.key)
                 if int(pipe.get(self.key) or 0) != expected:
-                    raise PositionConflict(f"{self.projection.name} moved past {expected} elsewhere")
+                    raise PositionConflict(
+                        f"{self.projection.name} moved past {expected} elsewhere"
+                    )
                 pipe.multi()
                 for position, event in events:
-                    self.projection.apply(pipe, event, position)
+                    self.projection.apply(pipe, event, position)  # type: ignore[arg-type]
                 pipe.set(self.key, new)
                 pipe.execute()
             except WatchError:

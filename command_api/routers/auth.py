@@ -31,12 +31,16 @@ def register(body: RegisterIn, services: ServicesDep, response: Response) -> Use
 def login(body: LoginIn, services: ServicesDep) -> TokenOut:
     user = services.accounts.authenticate(body.username, body.password)
     if user is None:
-        raise HTTPException(401, "wrong username or password", headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401, "wrong username or password", headers={"WWW-Authenticate": "Bearer"}
+        )
     token, lifetime = issue_token(services.settings, user.id)
     return TokenOut(access_token=token, expires_in=lifetime)
 
 
 @router.post("/logout", status_code=204, response_class=Response)
-def logout(services: ServicesDep, claims: Annotated[TokenClaims, Depends(token_claims)]) -> Response:
+def logout(
+    services: ServicesDep, claims: Annotated[TokenClaims, Depends(token_claims)]
+) -> Response:
     services.accounts.revoke(claims.jti, claims.expires_at)
     return Response(status_code=204)

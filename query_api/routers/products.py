@@ -21,7 +21,9 @@ router = APIRouter(tags=["catalog"])
 MAX_PAGE = 100
 
 
-@router.get("/products", response_model=Page[ProductView], dependencies=[Depends(caught_up("catalog"))])
+@router.get(
+    "/products", response_model=Page[ProductView], dependencies=[Depends(caught_up("catalog"))]
+)
 def list_products(
     services: ServicesDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
@@ -29,7 +31,9 @@ def list_products(
 ) -> Page[ProductView]:
     live = catalog_products.c.delisted.is_(False)
     with services.read_engine.connect() as conn:
-        total = conn.execute(select(func.count()).select_from(catalog_products).where(live)).scalar_one()
+        total = conn.execute(
+            select(func.count()).select_from(catalog_products).where(live)
+        ).scalar_one()
         rows = conn.execute(
             select(catalog_products)
             .where(live)
@@ -55,7 +59,9 @@ def _product_page_caught_up(services: ServicesDep, position: Position) -> None:
     dependencies=[Depends(_product_page_caught_up)],
 )
 def get_product(product_id: UUID, services: ServicesDep, response: Response) -> ProductView:
-    product = _from_redis(services, product_id) if services.redis else _from_sql(services, product_id)
+    product = (
+        _from_redis(services, product_id) if services.redis else _from_sql(services, product_id)
+    )
     if product is None:
         raise HTTPException(404, "product not found")
     response.headers["ETag"] = etag(product.version)
@@ -75,7 +81,7 @@ def _from_sql(services: Services, product_id: UUID) -> ProductView | None:
 def _from_redis(services: Services, product_id: UUID) -> ProductView | None:
     assert services.redis is not None
     cache = ProductCache(services.settings.redis_namespace)
-    fields = services.redis.hgetall(cache.key(product_id))
+    fields: dict[str, str] = services.redis.hgetall(cache.key(product_id))  # type: ignore[assignment]
     if not fields:
         return None
     return ProductView(

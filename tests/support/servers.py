@@ -45,7 +45,9 @@ class Worker:
         self.services = Services(settings)
         self.services.setup()
         self.stop_event = threading.Event()
-        self.threads = start_runners(build_runners(self.services, lease_ttl=lease_ttl), self.stop_event)
+        self.threads = start_runners(
+            build_runners(self.services, lease_ttl=lease_ttl), self.stop_event
+        )
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -65,10 +67,13 @@ class ShopUnderTest:
 
     # -- accounts ------------------------------------------------------------------------------
 
-    def register(self, username: str | None = None, password: str = "correct horse") -> dict[str, str]:
+    def register(
+        self, username: str | None = None, password: str = "correct horse"
+    ) -> dict[str, str]:
         username = username or "u" + uuid.uuid4().hex[:10]
         created = self.http.post(
-            "/register", json={"username": username, "email": f"{username}@example.com", "password": password}
+            "/register",
+            json={"username": username, "email": f"{username}@example.com", "password": password},
         )
         assert created.status_code == 201, created.text
         return {"username": username, "password": password, "id": created.json()["id"]}
@@ -85,7 +90,9 @@ class ShopUnderTest:
     def admin(self) -> dict[str, str]:
         if not self._admin:
             name = "admin" + uuid.uuid4().hex[:8]
-            self.services.accounts.register(name, f"{name}@example.com", "admin password", role="admin")
+            self.services.accounts.register(
+                name, f"{name}@example.com", "admin password", role="admin"
+            )
             self._admin.update(self.login(name, "admin password"))
         return dict(self._admin)
 
