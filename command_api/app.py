@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from command_api.routers import auth, products
+from command_api.routers import auth, cart, checkout, dev_payments, orders, products, webhooks
 from infra.http import create_base_app
 from infra.services import Services
 from infra.settings import get_settings
@@ -15,5 +15,6 @@ def create_app(services: Services | None = None) -> FastAPI:
     services.setup()
     app = create_base_app("Order platform: commands", services)
     app.include_router(auth.router)
-    app.include_router(products.router)
+    for module in (products, cart, checkout, orders, webhooks, dev_payments):
+        app.include_router(module.router)
     return app

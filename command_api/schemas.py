@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
@@ -62,3 +62,58 @@ class ProductOut(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class CartItemIn(BaseModel):
+    product_id: UUID
+    quantity: Annotated[int, Field(strict=True, ge=1, le=1000)]
+
+
+class CartItemOut(BaseModel):
+    product_id: UUID
+    quantity: int
+
+
+class CheckoutOut(BaseModel):
+    order_id: UUID
+    status: str
+    amount: int
+    currency: str
+    payment_intent_id: str | None
+    client_secret: str | None
+
+
+class RefundIn(BaseModel):
+    amount: Annotated[int, Field(strict=True, ge=1, le=10**12)]
+
+
+class RefundOut(BaseModel):
+    refund_id: str
+    order_id: UUID
+    amount: int
+    state: str
+    stripe_refund_id: str | None
+
+
+class FulfilIn(BaseModel):
+    tracking_note: Annotated[str, Field(max_length=500)] = ""
+
+
+class OrderStateOut(BaseModel):
+    id: UUID
+    status: str
+    version: int
+
+
+class DevConfirmIn(BaseModel):
+    outcome: Literal["success", "decline"] = "success"
+
+
+class DevConfirmOut(BaseModel):
+    payment_intent_id: str
+    status: str
+
+
+class WebhookOut(BaseModel):
+    received: bool = True
+    duplicate: bool

@@ -6,62 +6,17 @@ so callers can ask the query side to wait for it (read-your-writes).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
-
 from domain.accounts import Account
-from domain.errors import ConcurrentUpdate, NotFound, StaleVersion
+from domain.core import ShopCore
+from domain.ordering import Ordering
 from domain.products import Product
 
-A = TypeVar("A", bound=Aggregate)
 
-
-class Shop(Application[UUID]):
+class Shop(Ordering, ShopCore):
     name = "shop"
-
-    # -- infrastructure helpers -------------------------------------------------------------
-
-    def load(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A:
-        """Get an aggregate of the given class, or NotFound (also for an id of another kind)."""
-        try:
-            aggregate: Aggregate = self.repository.get(aggregate_id, version=version)
-        except AggregateNotFoundError:
-            raise NotFound(f"{cls.__name__.lower()} not found") from None
-        if not isinstance(aggregate, cls):
-            raise NotFound(f"{cls.__name__.lower()} not found")
-        return aggregate
-
-    def store(self, *aggregates: Aggregate | None) -> int:
-        """Save in one transaction; a stale version becomes ConcurrentUpdate."""
-        try:
-            recordings = self.save(*aggregates)
-        except IntegrityError:
-            raise ConcurrentUpdate("changed by someone else meanwhile; reload and retry") from None
-        if recordings:
-            return recordings[-1].notification.id
-        return self.position()
-
-    def position(self) -> int:
-        """The newest notification id: what a no-op command reports as its position."""
-        return self.recorder.max_notification_id() or 0
-
-    @contextmanager
-    def editing(
-        self, cls: type[A], aggregate_id: UUID, expected_version: int | None = None
-    ) -> Iterator[A]:
-        """Load, check the client's If-Match version, let the caller mutate; caller stores."""
-        aggregate = self.load(cls, aggregate_id)
-        if expected_version is not None and expected_version != aggregate.version:
-            raise StaleVersion(
-                f"version {expected_version} is stale; the current version is {aggregate.version}"
-            )
-        yield aggregate
 
     # -- accounts ---------------------------------------------------------------------------
 

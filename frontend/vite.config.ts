@@ -22,7 +22,6 @@ const SPA_AND_API = [
   'webhooks',
   'ping',
   'healthz',
-  'admin',
 ];
 // Paths that only exist on the back end (Swagger UI is HTML, so no bypass).
 const API_ONLY = ['docs', 'redoc', 'openapi.json'];

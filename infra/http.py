@@ -95,6 +95,8 @@ async def _invalid_request(request: Request, error: RequestValidationError) -> J
     errors = error.errors()
     if any(item.get("type") == "json_invalid" for item in errors):
         return JSONResponse({"detail": "request body is not valid JSON"}, status_code=400)
+    # Never echo the rejected values: one of them may be a password.
+    errors = [{key: value for key, value in item.items() if key != "input"} for item in errors]
     return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
 
 

@@ -85,7 +85,7 @@ class Settings(BaseSettings):
     @field_validator("currency")
     @classmethod
     def _currency_code(cls, value: str) -> str:
-        if len(value) != 3 or not value.isalpha():
+        if len(value) != 3 or not (value.isascii() and value.isalpha()):
             raise ValueError("must be a three-letter ISO 4217 code")
         return value.upper()
 

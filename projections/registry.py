@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from infra.settings import Settings
 from projections.base import Projection
+from projections.carts import CartView
 from projections.catalog import CatalogView
+from projections.orders import OrderViews
 from projections.product_cache import ProductCache
 
 
 def projections_for(settings: Settings) -> list[Projection]:
-    views: list[Projection] = [CatalogView()]
+    views: list[Projection] = [CatalogView(), CartView(), OrderViews()]
     if settings.redis_url:
         views.append(ProductCache(settings.redis_namespace))
     return views

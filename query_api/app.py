@@ -7,13 +7,13 @@ from fastapi import FastAPI
 from infra.http import create_base_app
 from infra.services import Services
 from infra.settings import get_settings
-from query_api.routers import accounts, products
+from query_api.routers import accounts, cart, config, orders, products
 
 
 def create_app(services: Services | None = None) -> FastAPI:
     services = services or Services(get_settings())
     services.setup()
     app = create_base_app("Order platform: queries", services)
-    app.include_router(accounts.router)
-    app.include_router(products.router)
+    for module in (accounts, products, cart, orders, config):
+        app.include_router(module.router)
     return app

@@ -10,11 +10,13 @@ from collections.abc import Iterator
 import pytest
 
 from infra.settings import Settings, load_settings
+from infra.stripe_emulator import EmulatorProcess
 from tests.support.servers import ShopUnderTest, start_shop
 from tests.support.stores import ServiceStores, services_problem
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TEST_JWT_SECRET = "test-secret-" + "x" * 40
+TEST_WEBHOOK_SECRET = "whsec_test_" + "y" * 24
 
 
 @pytest.fixture(scope="session")
@@ -28,6 +30,13 @@ def service_stores() -> ServiceStores | None:
     return None
 
 
+@pytest.fixture(scope="session")
+def stripe_emulator() -> Iterator[EmulatorProcess]:
+    """localstripe, the real Stripe emulator, in its own process for the whole session."""
+    with EmulatorProcess() as emulator:
+        yield emulator
+
+
 @pytest.fixture(params=["sqlite", "services"])
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -35,13 +44,18 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def settings(
-    backend: str, tmp_path: object, service_stores: ServiceStores | None
+    backend: str,
+    tmp_path: object,
+    service_stores: ServiceStores | None,
+    stripe_emulator: EmulatorProcess,
 ) -> Iterator[Settings]:
     name = "t_" + uuid.uuid4().hex[:16]
     common: dict[str, object] = {
         "jwt_secret": TEST_JWT_SECRET,
         "bcrypt_rounds": 4,
         "read_your_writes_timeout": 10.0,
+        "stripe_api_base": stripe_emulator.url,
+        "stripe_webhook_secret": TEST_WEBHOOK_SECRET,
     }
     if backend == "sqlite":
         yield load_settings(
@@ -57,9 +71,14 @@ def settings(
 
 
 @pytest.fixture
-def shop(settings: Settings) -> Iterator[ShopUnderTest]:
-    """The real gateway over HTTP (uvicorn on a free port) plus the projection worker."""
+def shop(settings: Settings, stripe_emulator: EmulatorProcess) -> Iterator[ShopUnderTest]:
+    """The real gateway over HTTP (uvicorn on a free port) plus the projection worker; the
+    Stripe emulator is emptied and sends its webhooks to this shop."""
+    stripe_emulator.flush()
     with start_shop(settings) as running:
+        stripe_emulator.register_webhook(
+            "shop", f"{running.url}/webhooks/stripe", settings.stripe_webhook_secret
+        )
         yield running
 
 

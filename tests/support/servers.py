@@ -139,3 +139,18 @@ def start_shop(settings: Settings, worker: bool = True) -> Iterator[ShopUnderTes
         if running_worker is not None:
             running_worker.stop()
         services.close()
+
+
+def wait_for_order(shop: ShopUnderTest, order_id: str, statuses: set[str], timeout: float = 20) -> int:
+    """Wait until Stripe's webhook has moved the order (in the event store) into one of
+    `statuses`; returns the store position to read the views with."""
+    from uuid import UUID
+
+    from domain.orders import Order
+
+    poll_until(
+        lambda: shop.services.shop.load(Order, UUID(order_id)).status in statuses,
+        timeout,
+        f"order {order_id} to become {' or '.join(sorted(statuses))}",
+    )
+    return shop.services.shop.position()

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { api, ApiError, errorText, type Product, type ProductInput } from '../api';
 import { EmptyState, ErrorMessage, intParam, Loading, Money, Notice, Pagination } from '../components/ui';
@@ -63,8 +63,15 @@ export function AdminProductsPage() {
   const [rowBusy, setRowBusy] = useState<string | null>(null);
 
   const defaultCurrency = config.data?.currency || 'EUR';
+  const touched = useRef(false);
+
+  // The shop's currency (GET /config) is the default for new products.
+  useEffect(() => {
+    if (!editing && !touched.current) setForm((f) => ({ ...f, currency: defaultCurrency }));
+  }, [defaultCurrency, editing]);
 
   function startCreate() {
+    touched.current = false;
     setEditing(null);
     setForm({ ...EMPTY, currency: defaultCurrency });
     setFormError(null);
@@ -153,7 +160,10 @@ export function AdminProductsPage() {
 
   const field = (key: keyof FormState) => ({
     value: form[key],
-    onChange: (e: { target: { value: string } }) => setForm((f) => ({ ...f, [key]: e.target.value })),
+    onChange: (e: { target: { value: string } }) => {
+      touched.current = true;
+      setForm((f) => ({ ...f, [key]: e.target.value }));
+    },
   });
 
   return (

@@ -1,0 +1,32 @@
+"""Development only: pay (or fail) an order at the local Stripe emulator, where Stripe.js
+cannot run. Hidden (404) unless the API base is a loopback emulator. The order still becomes
+paid only through the emulator's real webhook."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException
+
+from command_api.schemas import DevConfirmIn, DevConfirmOut
+from domain.errors import StateConflict
+from infra.http import CurrentUser, ServicesDep
+from infra.payments import PaymentError
+
+router = APIRouter(tags=["development"])
+
+
+@router.post("/dev/payments/{order_id}/confirm", status_code=202, response_model=DevConfirmOut)
+def confirm(
+    order_id: UUID, body: DevConfirmIn, user: CurrentUser, services: ServicesDep
+) -> DevConfirmOut:
+    if not services.settings.stripe_is_emulated:
+        raise HTTPException(404, "not found")
+    order = services.shop.order_for(order_id, None if user.role == "admin" else user.id)
+    if order.status != "pending_payment" or order.payment_intent_id is None:
+        raise StateConflict(f"an order that is {order.status} cannot be paid")
+    try:
+        intent = services.payments.confirm_for_testing(order.payment_intent_id, body.outcome)
+    except PaymentError as error:
+        raise HTTPException(502, f"payment provider: {error}") from None
+    return DevConfirmOut(payment_intent_id=intent.id, status=intent.status)

@@ -1,0 +1,111 @@
+"""Managing orders: refunds and fulfilment (admins), cancellation (admins, or the owner while
+unpaid). Stripe is asked first where money moves; the order state then follows its webhook."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+
+from fastapi import APIRouter, Header, HTTPException, Response
+
+from command_api.schemas import FulfilIn, OrderStateOut, RefundIn, RefundOut
+from domain.errors import StateConflict
+from infra.http import AdminUser, CurrentUser, ServicesDep, set_position
+from infra.payments import PaymentError, PaymentProviderUnavailable, PaymentRequestRejected
+
+router = APIRouter(tags=["orders"])
+
+_REFUNDS = uuid5(NAMESPACE_URL, "https://order-platform/refunds")
+
+
+def _provider_error(error: PaymentError) -> HTTPException:
+    status = 503 if isinstance(error, PaymentProviderUnavailable) else 502
+    return HTTPException(status, f"payment provider: {error}")
+
+
+@router.post("/orders/{order_id}/refunds", status_code=202, response_model=RefundOut)
+def refund(
+    order_id: UUID,
+    body: RefundIn,
+    admin: AdminUser,
+    services: ServicesDep,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)
+    ] = None,
+) -> RefundOut:
+    """Reserve the amount on the order, ask Stripe, record the outcome. Never more than what
+    remains, whatever the provider would allow."""
+    refund_id = (
+        uuid5(_REFUNDS, f"{order_id}:{idempotency_key}") if idempotency_key else uuid4()
+    ).hex
+    order = services.shop.order_for(order_id)
+    earlier = order.refunds.get(refund_id)
+    if earlier is not None:  # a repeated Idempotency-Key: report, do not refund again
+        return RefundOut(
+            refund_id=refund_id,
+            order_id=order_id,
+            amount=earlier["amount"],
+            state=earlier["state"],
+            stripe_refund_id=earlier.get("stripe_refund_id"),
+        )
+    if order.payment_intent_id is None:
+        raise StateConflict("this order has no payment to refund")
+    actor = str(admin.id)
+    services.shop.request_refund(order_id, refund_id, body.amount, actor)
+    try:
+        stripe_refund = services.payments.refund(
+            order.payment_intent_id, body.amount, idempotency_key=f"refund-{refund_id}"
+        )
+    except PaymentError as error:
+        services.shop.refund_failed(order_id, refund_id, str(error), actor)
+        raise _provider_error(error) from None
+    position = services.shop.refund_submitted(order_id, refund_id, stripe_refund.id, actor)
+    set_position(response, position)
+    return RefundOut(
+        refund_id=refund_id,
+        order_id=order_id,
+        amount=body.amount,
+        state="submitted",
+        stripe_refund_id=stripe_refund.id,
+    )
+
+
+@router.post("/orders/{order_id}/fulfil", response_model=OrderStateOut)
+def fulfil(
+    order_id: UUID,
+    admin: AdminUser,
+    services: ServicesDep,
+    response: Response,
+    body: FulfilIn | None = None,
+) -> OrderStateOut:
+    note = body.tracking_note.strip() if body else ""
+    position = services.shop.fulfil_order(order_id, note, str(admin.id))
+    set_position(response, position)
+    order = services.shop.order_for(order_id)
+    return OrderStateOut(id=order.id, status=order.status, version=order.version)
+
+
+@router.post("/orders/{order_id}/cancel", response_model=OrderStateOut)
+def cancel(
+    order_id: UUID, user: CurrentUser, services: ServicesDep, response: Response
+) -> OrderStateOut:
+    """Cancel an unpaid order: its PaymentIntent first (so it can no longer be paid), then the
+    order, which gives its stock back."""
+    is_staff = user.role == "admin"
+    order = services.shop.order_for(order_id, None if is_staff else user.id)
+    if order.status not in ("pending_payment", "payment_failed"):
+        raise StateConflict(f"an order that is {order.status} cannot be cancelled")
+    if order.payment_intent_id is not None:
+        try:
+            services.payments.cancel_payment_intent(
+                order.payment_intent_id, idempotency_key=f"cancel-{order_id}"
+            )
+        except PaymentRequestRejected as error:
+            raise StateConflict(f"the payment can no longer be cancelled: {error}") from None
+        except PaymentError as error:
+            raise _provider_error(error) from None
+    position = services.shop.cancel_order(order_id, "cancelled on request", str(user.id))
+    set_position(response, position)
+    order = services.shop.order_for(order_id)
+    return OrderStateOut(id=order.id, status=order.status, version=order.version)

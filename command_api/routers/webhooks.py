@@ -1,0 +1,37 @@
+"""Stripe's webhook: verify the signature on the raw body, append the event once, answer 2xx.
+
+What the event does to the order is decided by the domain (Order.receive), in the same
+transaction that records the event, so a retried or duplicated delivery changes nothing.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from command_api.schemas import WebhookOut
+from domain.stripe_facts import read_stripe_event
+from infra.http import ServicesDep, set_position
+from infra.payments import WebhookSignatureError
+
+router = APIRouter(tags=["payments"])
+
+MAX_WEBHOOK_BYTES = 512 * 1024
+
+
+@router.post("/webhooks/stripe", response_model=WebhookOut)
+async def stripe_webhook(request: Request, services: ServicesDep) -> object:
+    body = await request.body()
+    if len(body) > MAX_WEBHOOK_BYTES:
+        raise HTTPException(413, "webhook body too large")
+    signature = request.headers.get("Stripe-Signature")
+    try:
+        payload = services.payments.verify_webhook(body, signature)
+    except WebhookSignatureError as error:
+        raise HTTPException(400, f"invalid Stripe signature: {error}") from None
+    fact = read_stripe_event(payload)
+    position, duplicate = await run_in_threadpool(services.shop.record_stripe_event, fact)
+    response = JSONResponse(WebhookOut(duplicate=duplicate).model_dump())
+    set_position(response, position)
+    return response

@@ -1,0 +1,242 @@
+"""Cart, checkout and order commands, and how Stripe's facts change an order.
+
+Stock moves with the order in the same transaction: a checkout saves the order, the emptied
+cart and every reserved product at once, guarded by their versions, so the last unit can
+only be sold once however many shoppers race for it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+from uuid import UUID
+
+from eventsourcing.domain import DomainEvent
+
+from domain.carts import Cart, cart_id_for
+from domain.core import ShopCore
+from domain.errors import InvalidCommand, NotFound
+from domain.orders import Order
+from domain.payment_records import (
+    PaymentIntentLink,
+    StripeEventReceipt,
+    link_id_for,
+    receipt_id_for,
+)
+from domain.products import Product
+from domain.stripe_facts import StripeFact
+
+
+class Ordering(ShopCore):
+    # -- cart ----------------------------------------------------------------------------------
+
+    def cart_of(self, user_id: UUID) -> Cart | None:
+        return self.find(Cart, cart_id_for(user_id))
+
+    def add_to_cart(self, user_id: UUID, product_id: UUID, quantity: int) -> tuple[Cart, int]:
+        def add() -> tuple[Cart, int]:
+            product = self.find(Product, product_id)
+            if product is None or product.delisted:
+                raise InvalidCommand("unknown product (or no longer sold)")
+            cart = self.cart_of(user_id) or Cart(user_id=user_id)
+            cart.add(product_id, quantity, in_stock=product.stock)
+            return cart, self.store(cart)
+
+        return self.retrying(add)
+
+    def remove_from_cart(self, user_id: UUID, product_id: UUID) -> int:
+        def remove() -> int:
+            cart = self.cart_of(user_id)
+            if cart is None:
+                raise NotFound("that product is not in your cart")
+            cart.remove(product_id)
+            return self.store(cart)
+
+        return self.retrying(remove)
+
+    # -- checkout ------------------------------------------------------------------------------
+
+    def place_order(self, user_id: UUID, order_id: UUID) -> tuple[Order, int, bool]:
+        """Reserve the cart's stock and place the order; (order, position, newly placed).
+
+        Prices come from the event-sourced products, never from the client. Placing an
+        order id that already exists (a repeated Idempotency-Key) returns that order.
+        """
+
+        def place() -> tuple[Order, int, bool]:
+            existing = self.find(Order, order_id)
+            if existing is not None:
+                if existing.user_id != user_id:
+                    raise NotFound("order not found")
+                return existing, self.position(), False
+            cart = self.cart_of(user_id)
+            if cart is None or not cart.lines:
+                raise InvalidCommand("your cart is empty")
+            products = [self.load(Product, pid) for pid in cart.lines]
+            currencies = {product.currency for product in products}
+            if len(currencies) > 1:
+                raise InvalidCommand("the cart mixes currencies; check out one currency at a time")
+            lines: list[dict[str, Any]] = []
+            for product in products:
+                quantity = cart.lines[product.id]
+                product.reserve(order_id, quantity)
+                lines.append(
+                    {
+                        "product_id": str(product.id),
+                        "name": product.name,
+                        "unit_price": product.price,
+                        "quantity": quantity,
+                    }
+                )
+            total = sum(line["unit_price"] * line["quantity"] for line in lines)
+            order = Order._create(
+                Order.OrderPlaced,
+                id=order_id,
+                user_id=user_id,
+                lines=lines,
+                total=total,
+                currency=currencies.pop(),
+                actor=str(user_id),
+            )
+            cart.check_out(order_id)
+            return order, self.store(order, cart, *products), True
+
+        return self.retrying(place)
+
+    def attach_payment_intent(self, order_id: UUID, payment_intent_id: str, actor: str) -> int:
+        def attach() -> int:
+            order = self.load(Order, order_id)
+            if order.payment_intent_id is not None:
+                return self.position()
+            order.attach_payment_intent(payment_intent_id, actor)
+            return self.store(order, PaymentIntentLink(payment_intent_id, order_id))
+
+        return self.retrying(attach)
+
+    # -- managing orders -----------------------------------------------------------------------
+
+    def order_for(self, order_id: UUID, user_id: UUID | None = None) -> Order:
+        """The order; NotFound also when it belongs to another user (never reveal it)."""
+        order = self.load(Order, order_id)
+        if user_id is not None and order.user_id != user_id:
+            raise NotFound("order not found")
+        return order
+
+    def cancel_order(self, order_id: UUID, reason: str, actor: str) -> int:
+        def cancel() -> int:
+            order = self.load(Order, order_id)
+            order.cancel(reason, actor)
+            return self.store(order, *self._settle_stock(order, actor))
+
+        return self.retrying(cancel)
+
+    def fulfil_order(self, order_id: UUID, tracking_note: str, actor: str) -> int:
+        def fulfil() -> int:
+            order = self.load(Order, order_id)
+            order.fulfil(tracking_note, actor)
+            return self.store(order)
+
+        return self.retrying(fulfil)
+
+    def request_refund(self, order_id: UUID, refund_id: str, amount: int, actor: str) -> int:
+        def request() -> int:
+            order = self.load(Order, order_id)
+            order.request_refund(refund_id, amount, actor)
+            return self.store(order)
+
+        return self.retrying(request)
+
+    def refund_submitted(
+        self, order_id: UUID, refund_id: str, stripe_refund_id: str, actor: str
+    ) -> int:
+        def submitted() -> int:
+            order = self.load(Order, order_id)
+            order.refund_submitted(refund_id, stripe_refund_id, actor)
+            return self.store(order)
+
+        return self.retrying(submitted)
+
+    def refund_failed(self, order_id: UUID, refund_id: str, reason: str, actor: str) -> int:
+        def failed() -> int:
+            order = self.load(Order, order_id)
+            order.refund_failed(refund_id, reason, actor)
+            return self.store(order)
+
+        return self.retrying(failed)
+
+    # -- Stripe --------------------------------------------------------------------------------
+
+    def record_stripe_event(self, fact: StripeFact) -> tuple[int, bool]:
+        """Append a Stripe event once, with its effect on the order, in one transaction.
+
+        Returns (position, duplicate). A second delivery (even a concurrent one) finds the
+        receipt already stored and is recorded only as a repeated delivery.
+        """
+
+        def record() -> tuple[int, bool]:
+            receipt = self.find(StripeEventReceipt, receipt_id_for(fact.event_id))
+            if receipt is not None:
+                receipt.record_duplicate()
+                return self.store(receipt), True
+            order = self._order_of(fact)
+            receipt = StripeEventReceipt(
+                stripe_event_id=fact.event_id,
+                stripe_type=fact.type,
+                order_id=order.id if order else None,
+                amount=fact.amount,
+                currency=fact.currency,
+            )
+            if order is None:
+                return self.store(receipt), False
+            order.receive(fact)
+            return self.store(receipt, order, *self._settle_stock(order, "stripe")), False
+
+        return self.retrying(record)
+
+    def _order_of(self, fact: StripeFact) -> Order | None:
+        order_id: UUID | None = None
+        if fact.payment_intent_id:
+            link = self.find(PaymentIntentLink, link_id_for(fact.payment_intent_id))
+            order_id = link.order_id if link else None
+        if order_id is None and fact.order_id:
+            try:
+                order_id = UUID(fact.order_id)
+            except ValueError:
+                return None
+        return self.find(Order, order_id) if order_id else None
+
+    def _settle_stock(self, order: Order, actor: str) -> list[Product]:
+        """Return or take back the order's stock so that it matches the order's state.
+
+        Taking back (a payment that succeeded after a failure) is all or nothing: stock never
+        goes below zero, and a shortfall is recorded on the order for a person to resolve.
+        """
+        if order.holds_stock == order.reserved or order.stock_shortfall:
+            return []
+        products = [self.load(Product, UUID(line["product_id"])) for line in order.lines]
+        if not order.holds_stock:
+            for product, line in zip(products, order.lines, strict=True):
+                product.release(order.id, line["quantity"])
+            order.release_reservation(actor)
+            return products
+        lines = zip(products, order.lines, strict=True)
+        if all(not p.delisted and p.stock >= line["quantity"] for p, line in lines):
+            for product, line in zip(products, order.lines, strict=True):
+                product.reserve(order.id, line["quantity"])
+            order.renew_reservation(True, actor)
+            return products
+        order.renew_reservation(False, actor)
+        return []
+
+    # -- time travel ---------------------------------------------------------------------------
+
+    def order_as_of(self, order_id: UUID, at: datetime) -> Order:
+        """The order as it stood at `at`: replay its events up to the last one not after it."""
+        version = None
+        for domain_event in self.events.get(order_id):
+            if cast(DomainEvent, domain_event).timestamp > at:
+                break
+            version = domain_event.originator_version
+        if version is None:
+            raise NotFound("the order did not exist at that time")
+        return self.load(Order, order_id, version=version)

@@ -1,0 +1,56 @@
+"""The cart view (SQL): each cart's lines; prices are joined from the catalog when read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Connection, Integer, Table, Uuid, delete, insert, update
+
+from domain.carts import Cart
+from infra.read_store import views_metadata
+from projections.base import SqlProjection, handles
+
+cart_lines = Table(
+    "cart_lines",
+    views_metadata,
+    Column("cart_id", Uuid, primary_key=True),
+    Column("product_id", Uuid, primary_key=True),
+    Column("quantity", Integer, nullable=False),
+    Column("added_position", BigInteger, nullable=False),
+)
+
+
+class CartView(SqlProjection):
+    name = "carts"
+    tables = (cart_lines,)
+
+    @handles(Cart.ItemAddedToCart)
+    def _added(self, conn: Connection, event: Any, position: int) -> None:
+        key = (cart_lines.c.cart_id == event.originator_id) & (
+            cart_lines.c.product_id == event.product_id
+        )
+        changed = conn.execute(
+            update(cart_lines).where(key).values(quantity=cart_lines.c.quantity + event.quantity)
+        )
+        if changed.rowcount == 0:
+            conn.execute(
+                insert(cart_lines).values(
+                    cart_id=event.originator_id,
+                    product_id=event.product_id,
+                    quantity=event.quantity,
+                    added_position=position,
+                )
+            )
+
+    @handles(Cart.ItemRemovedFromCart)
+    def _removed(self, conn: Connection, event: Any, position: int) -> None:
+        conn.execute(
+            delete(cart_lines).where(
+                (cart_lines.c.cart_id == event.originator_id)
+                & (cart_lines.c.product_id == event.product_id)
+            )
+        )
+
+    @handles(Cart.CartCheckedOut)
+    def _checked_out(self, conn: Connection, event: Any, position: int) -> None:
+        conn.execute(delete(cart_lines).where(cart_lines.c.cart_id == event.originator_id))

@@ -1,0 +1,20 @@
+"""GET /config: what the storefront needs to know about this deployment."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from infra.http import ServicesDep
+from query_api.schemas import ConfigView
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/config", response_model=ConfigView)
+def config(services: ServicesDep) -> ConfigView:
+    settings = services.settings
+    return ConfigView(
+        currency=settings.currency,
+        stripe_publishable_key=settings.stripe_publishable_key,
+        dev_payments=settings.stripe_is_emulated,
+    )

@@ -1,0 +1,179 @@
+"""Orders, their full histories and payment timelines; and an order as it stood at a time.
+
+Shoppers see their own orders only (another user's order is 404, never 403); admins and
+support see every order.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from sqlalchemy import func, select
+
+from domain.orders import STATUSES, Order
+from infra.accounts import User
+from infra.http import CurrentUser, ServicesDep, require_role
+from infra.services import Services
+from projections.orders import order_history, orders, payment_timeline
+from query_api.schemas import (
+    History,
+    HistoryEntry,
+    OrderLineView,
+    OrderView,
+    Page,
+    PaymentEntry,
+    PaymentTimeline,
+)
+from query_api.waiting import caught_up
+
+router = APIRouter(tags=["orders"], dependencies=[Depends(caught_up("orders"))])
+
+STAFF = ("admin", "support")
+MAX_PAGE = 100
+
+
+def _lines(raw: list[dict[str, Any]]) -> list[OrderLineView]:
+    return [
+        OrderLineView(
+            product_id=UUID(str(line["product_id"])),
+            name=line["name"],
+            unit_price=line["unit_price"],
+            quantity=line["quantity"],
+            line_total=line["unit_price"] * line["quantity"],
+        )
+        for line in raw
+    ]
+
+
+def _view(row: Any) -> OrderView:
+    return OrderView(
+        id=row.id,
+        user_id=row.user_id,
+        status=row.status,
+        lines=_lines(json.loads(row.lines)),
+        total=row.total,
+        currency=row.currency,
+        amount_refunded=row.amount_refunded,
+        payment_intent_id=row.payment_intent_id,
+        tracking_note=row.tracking_note,
+        dispute=row.dispute,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _aggregate_view(order: Order) -> OrderView:
+    disputes = list(order.disputes.values())
+    return OrderView(
+        id=order.id,
+        user_id=order.user_id,
+        status=order.status,
+        lines=_lines(order.lines),
+        total=order.total,
+        currency=order.currency,
+        amount_refunded=order.amount_refunded,
+        payment_intent_id=order.payment_intent_id,
+        tracking_note=order.tracking_note,
+        dispute=disputes[-1] if disputes else None,
+        version=order.version,
+        created_at=order.created_on,
+        updated_at=order.modified_on,
+    )
+
+
+def _visible_row(services: Services, order_id: UUID, user: User) -> Any:
+    with services.read_engine.connect() as conn:
+        row = conn.execute(select(orders).where(orders.c.id == order_id)).first()
+    if row is None or (user.role not in STAFF and row.user_id != user.id):
+        raise HTTPException(404, "order not found")
+    return row
+
+
+@router.get("/orders", response_model=Page[OrderView])
+def list_orders(
+    user: CurrentUser,
+    services: ServicesDep,
+    status: Annotated[str | None, Query(description=f"one of {', '.join(STATUSES)}")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[OrderView]:
+    if status is not None and status not in STATUSES:
+        raise HTTPException(422, f"status must be one of {', '.join(STATUSES)}")
+    conditions = []
+    if user.role not in STAFF:
+        conditions.append(orders.c.user_id == user.id)
+    if status is not None:
+        conditions.append(orders.c.status == status)
+    with services.read_engine.connect() as conn:
+        total = conn.execute(
+            select(func.count()).select_from(orders).where(*conditions)
+        ).scalar_one()
+        rows = conn.execute(
+            select(orders)
+            .where(*conditions)
+            .order_by(orders.c.placed_position.desc())
+            .limit(limit)
+            .offset(offset)
+        ).all()
+    return Page(items=[_view(row) for row in rows], total=total, limit=limit, offset=offset)
+
+
+@router.get("/orders/{order_id}", response_model=OrderView)
+def get_order(
+    order_id: UUID,
+    user: CurrentUser,
+    services: ServicesDep,
+    as_of: Annotated[
+        datetime | None, Query(description="ISO time: the order as it stood then")
+    ] = None,
+) -> OrderView:
+    row = _visible_row(services, order_id, user)
+    if as_of is None:
+        return _view(row)
+    moment = as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)
+    return _aggregate_view(services.shop.order_as_of(order_id, moment))
+
+
+@router.get("/orders/{order_id}/history", response_model=History)
+def get_history(order_id: UUID, user: CurrentUser, services: ServicesDep) -> History:
+    _visible_row(services, order_id, user)
+    with services.read_engine.connect() as conn:
+        rows = conn.execute(
+            select(order_history)
+            .where(order_history.c.order_id == order_id)
+            .order_by(order_history.c.version)
+        ).all()
+    items = [
+        HistoryEntry(
+            version=row.version,
+            type=row.type,
+            at=row.at,
+            actor=row.actor,
+            summary=row.summary,
+            data=json.loads(row.data),
+        )
+        for row in rows
+    ]
+    return History(order_id=order_id, items=items)
+
+
+@router.get("/orders/{order_id}/payments", response_model=PaymentTimeline)
+def get_payments(
+    order_id: UUID,
+    services: ServicesDep,
+    user: Annotated[User, Depends(require_role(*STAFF))],
+) -> PaymentTimeline:
+    _visible_row(services, order_id, user)
+    with services.read_engine.connect() as conn:
+        rows = conn.execute(
+            select(payment_timeline)
+            .where(payment_timeline.c.order_id == order_id)
+            .order_by(payment_timeline.c.position)
+        ).all()
+    items = [PaymentEntry.model_validate(row, from_attributes=True) for row in rows]
+    return PaymentTimeline(order_id=order_id, items=items)
