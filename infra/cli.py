@@ -20,10 +20,15 @@ users = typer.Typer(help="Accounts and roles.", no_args_is_help=True)
 app.add_typer(users, name="users")
 
 
+# Account commands never sign or check tokens, so they run without JWT_SECRET set.
+_NO_TOKENS_SIGNED = "account-commands-sign-no-tokens-" + "0" * 16
+
+
 def _services() -> Services:
     from infra.services import Services
 
-    services = Services(load_settings())
+    secret = os.environ.get("JWT_SECRET") or _NO_TOKENS_SIGNED
+    services = Services(load_settings(jwt_secret=secret))
     services.setup()
     return services
 
@@ -118,6 +123,17 @@ def serve(
         Side.gateway: "infra.gateway:create_gateway",
     }[side]
     uvicorn.run(target, factory=True, host=host, port=port, log_level="info", proxy_headers=True)
+
+
+@app.command("stripe-emulator")
+def stripe_emulator(
+    port: int = typer.Option(8420),
+    host: str = typer.Option("127.0.0.1", help="bind address; 0.0.0.0 only inside a container"),
+) -> None:
+    """Run localstripe (development and tests only; production talks to Stripe)."""
+    from infra.stripe_emulator import main as emulator_main
+
+    raise typer.Exit(emulator_main(["--port", str(port), "--host", host]))
 
 
 @app.command()

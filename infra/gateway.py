@@ -69,6 +69,8 @@ class Gateway:
             return get_swagger_ui_html(openapi_url="/openapi.json", title="Order platform API")
         if path.startswith("/assets/"):
             return self._assets_app(scope)
+        if path.count("/") == 1 and "." in path and (self.frontend / path[1:]).is_file():
+            return FileResponse(self.frontend / path[1:])  # favicon and other root files
         if _wants_html(scope) and (self.frontend / "index.html").exists():
             return FileResponse(self.frontend / "index.html", headers={"Cache-Control": "no-cache"})
         if _wants_html(scope) and path == "/":

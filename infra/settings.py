@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     # None means Stripe itself; a loopback URL means the localstripe emulator.
     stripe_api_base: str | None = None
     stripe_api_version: str = "2024-06-20"
+    # Declares that STRIPE_API_BASE is the emulator even off loopback (the compose dev profile).
+    stripe_emulator: bool = False
 
     # How long a query waits for a projection to pass the position the client sent.
     read_your_writes_timeout: float = Field(default=2.0, gt=0, le=30)
@@ -102,7 +104,11 @@ class Settings(BaseSettings):
     def stripe_is_emulated(self) -> bool:
         """True when payments go to a local emulator, which enables the dev-only payment step."""
         base = self.stripe_api_base or ""
-        return base.startswith(("http://127.", "http://localhost", "http://[::1]"))
+        if not base or self.stripe_secret_key.startswith("sk_live"):
+            return False
+        return self.stripe_emulator or base.startswith(
+            ("http://127.", "http://localhost", "http://[::1]")
+        )
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -42,9 +42,11 @@ def _build_app() -> Any:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Serve the emulator on 127.0.0.1 until SIGINT/SIGTERM; nothing is kept on disk."""
+    """Serve the emulator (on 127.0.0.1 unless --host says otherwise, as in a container
+    network) until SIGINT/SIGTERM; nothing is kept on disk."""
     parser = argparse.ArgumentParser(prog="python -m infra.stripe_emulator", description=__doc__)
     parser.add_argument("--port", type=int, default=8420)
+    parser.add_argument("--host", default=HOST, help="bind address (loopback by default)")
     parser.add_argument("--quiet", action="store_true", help="no access log or webhook log")
     args = parser.parse_args(argv)
 
@@ -58,8 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         access_log.setLevel(logging.INFO)
         access_log.addHandler(logging.StreamHandler())
-    print(f"stripe emulator listening on http://{HOST}:{args.port}", file=sys.stderr, flush=True)
-    web.run_app(app, host=HOST, port=args.port, access_log=access_log, print=None)
+    print(f"stripe emulator listening on http://{args.host}:{args.port}", file=sys.stderr, flush=True)
+    web.run_app(app, host=args.host, port=args.port, access_log=access_log, print=None)
     return 0
 
 

@@ -141,7 +141,9 @@ def start_shop(settings: Settings, worker: bool = True) -> Iterator[ShopUnderTes
         services.close()
 
 
-def wait_for_order(shop: ShopUnderTest, order_id: str, statuses: set[str], timeout: float = 20) -> int:
+def wait_for_order(
+    shop: ShopUnderTest, order_id: str, statuses: set[str], timeout: float = 20
+) -> int:
     """Wait until Stripe's webhook has moved the order (in the event store) into one of
     `statuses`; returns the store position to read the views with."""
     from uuid import UUID
