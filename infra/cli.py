@@ -94,11 +94,16 @@ def _stop_on_signals() -> threading.Event:
 
 
 @app.command()
-def worker(only: list[str] = typer.Option(None, help="Run only these projections")) -> None:
+def worker(
+    only: list[str] = typer.Option(None, help="Run only these projections"),
+    health_port: int | None = typer.Option(None, help="Serve GET /healthz on this port"),
+    health_host: str = typer.Option("127.0.0.1", help="Bind address of the health endpoint"),
+) -> None:
     """Run the projection workers until interrupted."""
     from workers.process import run_worker
 
-    run_worker(load_settings(), _stop_on_signals(), only or None)
+    health = (health_host, health_port) if health_port else None
+    run_worker(load_settings(), _stop_on_signals(), only or None, health)
 
 
 class Side(StrEnum):

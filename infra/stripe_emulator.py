@@ -60,7 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         access_log.setLevel(logging.INFO)
         access_log.addHandler(logging.StreamHandler())
-    print(f"stripe emulator listening on http://{args.host}:{args.port}", file=sys.stderr, flush=True)
+    print(
+        f"stripe emulator listening on http://{args.host}:{args.port}", file=sys.stderr, flush=True
+    )
     web.run_app(app, host=args.host, port=args.port, access_log=access_log, print=None)
     return 0
 

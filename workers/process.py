@@ -8,6 +8,7 @@ import threading
 from infra.services import Services
 from infra.settings import Settings
 from projections.registry import projections_for
+from workers.health import serve_health
 from workers.lease import Lease
 from workers.runner import ProjectionRunner, worker_owner
 from workers.view_stores import view_store_for
@@ -47,14 +48,24 @@ def start_runners(runners: list[ProjectionRunner], stop: threading.Event) -> lis
     return threads
 
 
-def run_worker(settings: Settings, stop: threading.Event, only: list[str] | None = None) -> None:
-    """Block until `stop` is set, running every (or the named) projection."""
+def run_worker(
+    settings: Settings,
+    stop: threading.Event,
+    only: list[str] | None = None,
+    health: tuple[str, int] | None = None,
+) -> None:
+    """Block until `stop` is set, running every (or the named) projection; with `health`
+    (host, port), also answer GET /healthz there."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     services = Services(settings)
     services.setup()
     try:
-        threads = start_runners(build_runners(services, only), stop)
+        runners = build_runners(services, only)
+        threads = start_runners(runners, stop)
+        server = serve_health(*health, services, runners, threads) if health else None
         stop.wait()
+        if server is not None:
+            server.shutdown()
         for thread in threads:
             thread.join(timeout=10)
     finally:

@@ -65,7 +65,7 @@ class ProjectionRunner:
         renewed = time.monotonic()
         try:
             while not stop.is_set():
-                batch = follower.take(self.batch_size, timeout=0.5)
+                batch = follower.take(self.batch_size, timeout=0.2)
                 if time.monotonic() - renewed > self.lease.ttl / 3:
                     if not self.lease.renew():
                         log.warning("%s: lease lost; standing down", self.name)

@@ -15,7 +15,13 @@ from query_api.waiting import caught_up
 router = APIRouter(tags=["cart"])
 
 
-@router.get("/cart", response_model=CartView, dependencies=[Depends(caught_up("carts"))])
+# The lines come from the cart view and their prices from the catalog view: two projections
+# that move independently, so read-your-writes must wait for both.
+@router.get(
+    "/cart",
+    response_model=CartView,
+    dependencies=[Depends(caught_up("carts")), Depends(caught_up("catalog"))],
+)
 def get_cart(user: CurrentUser, services: ServicesDep) -> CartView:
     query = (
         select(
