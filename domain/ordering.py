@@ -64,12 +64,14 @@ class Ordering(ShopCore):
         """
 
         def place() -> tuple[Order, int, bool]:
+            # The cart is read before the order: a concurrent retry with the same key that
+            # commits in between is then found as the order, not mistaken for an empty cart.
+            cart = self.cart_of(user_id)
             existing = self.find(Order, order_id)
             if existing is not None:
                 if existing.user_id != user_id:
                     raise NotFound("order not found")
                 return existing, self.position(), False
-            cart = self.cart_of(user_id)
             if cart is None or not cart.lines:
                 raise InvalidCommand("your cart is empty")
             products = [self.load(Product, pid) for pid in cart.lines]

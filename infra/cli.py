@@ -149,6 +149,97 @@ def run() -> None:
     run_local_shop()
 
 
+# -- projections: status, rebuild, replay for analysts ---------------------------------------
+
+projections = typer.Typer(help="Projections: status, rebuild, replay.", no_args_is_help=True)
+app.add_typer(projections, name="projections")
+
+
+def _projection_services() -> Services:
+    """Services without setup(): these commands create only what they write themselves."""
+    from infra.services import Services
+
+    secret = os.environ.get("JWT_SECRET") or _NO_TOKENS_SIGNED
+    return Services(load_settings(jwt_secret=secret))
+
+
+@projections.command("list")
+def list_projections() -> None:
+    """Each projection, its kind, its position against the event store's newest, and lag."""
+    from workers.replay import projection_statuses
+
+    services = _projection_services()
+    try:
+        statuses = projection_statuses(services)
+    finally:
+        services.close()
+    typer.echo(f"{'NAME':<16}{'KIND':<7}{'POSITION':>10}{'MAX':>10}{'LAG':>8}  LEASE")
+    for s in statuses:
+        typer.echo(
+            f"{s.name:<16}{s.kind:<7}{s.position:>10}{s.max_position:>10}{s.lag:>8}"
+            f"  {s.lease_holder or '-'}"
+        )
+
+
+@projections.command("rebuild")
+def rebuild_projection(
+    name: str = typer.Argument(..., help="The projection (see `shop projections list`)"),
+    batch_size: int = typer.Option(500, min=1, max=10_000, help="Events per transaction"),
+    wait: float = typer.Option(
+        0.0, min=0, help="Seconds to wait for a worker to release the lease (0: fail at once)"
+    ),
+) -> None:
+    """Empty a live view and replay the whole event history into it, holding its lease."""
+    import sys
+
+    from workers.replay import ProgressPrinter, ReplayError, rebuild
+
+    services = _projection_services()
+    try:
+        result = rebuild(services, name, batch_size, wait, ProgressPrinter(sys.stderr))
+    except ReplayError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        services.close()
+    typer.echo(
+        f"rebuilt {result.name}: {result.events} events in {result.seconds:.1f}s"
+        f" ({result.rate:,.0f} events/s), position {result.position}"
+    )
+
+
+@projections.command("replay-into")
+def replay_projection_into(
+    name: str = typer.Argument(..., help="An SQL projection (see `shop projections list`)"),
+    read_store_url: str = typer.Option(
+        ..., help="A new read store, e.g. sqlite:///var/analysis.db (never the live one)"
+    ),
+    batch_size: int = typer.Option(500, min=1, max=10_000, help="Events per transaction"),
+    until: int | None = typer.Option(
+        None, min=0, help="Stop at this position: the view as it stood then"
+    ),
+) -> None:
+    """Build a projection from the history into another, new read store."""
+    import sys
+
+    from workers.replay import ProgressPrinter, ReplayError, replay_into
+
+    services = _projection_services()
+    try:
+        result = replay_into(
+            services, name, read_store_url, batch_size, ProgressPrinter(sys.stderr), until
+        )
+    except ReplayError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        services.close()
+    typer.echo(
+        f"replayed {result.name} into the new store: {result.events} events in"
+        f" {result.seconds:.1f}s ({result.rate:,.0f} events/s), position {result.position}"
+    )
+
+
 def main() -> None:
     app()
 

@@ -16,8 +16,8 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Double,
     Engine,
-    Float,
     MetaData,
     String,
     Table,
@@ -40,7 +40,9 @@ projection_leases = Table(
     views_metadata,
     Column("name", String(64), primary_key=True),
     Column("owner", String(64), nullable=False),
-    Column("expires_at", Float, nullable=False),
+    # Double, not Float: MySQL's FLOAT is single precision (epoch seconds to within minutes),
+    # which broke both the expiry check and the compare-and-set take-over of a dead lease.
+    Column("expires_at", Double, nullable=False),
 )
 
 

@@ -62,6 +62,11 @@ def checkout(
             raise HTTPException(status, f"payment provider: {error}") from None
         if order.payment_intent_id is None:
             position = services.shop.attach_payment_intent(order.id, intent.id, str(user.id))
+            attached = services.shop.order_for(order.id).payment_intent_id
+            if attached is not None and attached != intent.id:
+                # A concurrent retry (same key) attached its intent first; Stripe's own key
+                # would have returned that one, but our dedupe must not rely on Stripe's.
+                intent = services.payments.retrieve_payment_intent(attached)
     set_position(response, position)
     return CheckoutOut(
         order_id=order.id,

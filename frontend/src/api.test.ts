@@ -124,7 +124,7 @@ describe('read-your-writes positions', () => {
     expect(calls[1].headers['x-event-position']).toBeUndefined();
     expect(getEventPosition()).toBe(41); // lower positions never win
 
-    responses.push(json(200, { items: [], total: 0, currency: 'EUR', version: 0 }));
+    responses.push(json(200, { items: [], total: 0, currency: 'EUR' }));
     await api.getCart();
     expect(calls[2].headers['x-event-position']).toBe('41');
   });

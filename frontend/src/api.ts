@@ -62,13 +62,14 @@ export interface CartItem {
   currency: string;
   quantity: number;
   line_total: number;
+  /** False when the product was delisted or has less stock than the line's quantity. */
+  available: boolean;
 }
 
 export interface Cart {
   items: CartItem[];
   total: number;
   currency: string;
-  version: number;
 }
 
 export interface CheckoutResponse {
@@ -109,7 +110,10 @@ export interface Order {
   currency: string;
   amount_refunded: number;
   payment_intent_id: string | null;
-  tracking_note: string | null;
+  /** "" when there is none. */
+  tracking_note: string;
+  /** The latest Stripe dispute's status, if the payment was disputed. */
+  dispute: string | null;
   created_at: string;
   updated_at: string;
   version: number;
@@ -119,14 +123,21 @@ export interface HistoryEntry {
   version: number;
   type: string;
   at: string;
-  actor: string | null;
+  /** A user id, or "stripe" / "system". */
+  actor: string;
   summary: string;
-  data?: unknown;
+  data: Record<string, unknown>;
+}
+
+export interface OrderHistory {
+  order_id: Id;
+  items: HistoryEntry[];
 }
 
 export interface PaymentEvent {
   source: 'stripe' | 'shop' | (string & {});
-  id: string;
+  /** Stripe event id, or the shop's payment intent / refund reference. */
+  ref: string;
   type: string;
   at: string;
   duplicate: boolean;
@@ -135,10 +146,34 @@ export interface PaymentEvent {
   summary: string;
 }
 
+export interface PaymentTimeline {
+  order_id: Id;
+  items: PaymentEvent[];
+}
+
 export interface ShopConfig {
   currency: string;
-  stripe_publishable_key: string | null;
+  stripe_publishable_key: string;
   dev_payments: boolean;
+}
+
+export interface RefundResponse {
+  refund_id: string;
+  order_id: Id;
+  amount: number;
+  state: string;
+  stripe_refund_id: string | null;
+}
+
+export interface OrderState {
+  id: Id;
+  status: OrderStatus;
+  version: number;
+}
+
+export interface DevConfirmResponse {
+  payment_intent_id: string;
+  status: string;
 }
 
 // ---------------------------------------------------------------------------
@@ -462,14 +497,22 @@ export const api = {
     get<Page<Order>>('/orders', params, signal),
   getOrder: (id: Id, signal?: AbortSignal) => get<Order>(`/orders/${seg(id)}`, undefined, signal),
   orderHistory: (id: Id, signal?: AbortSignal) =>
-    get<{ items: HistoryEntry[] }>(`/orders/${seg(id)}/history`, undefined, signal),
+    get<OrderHistory>(`/orders/${seg(id)}/history`, undefined, signal),
+  /** Staff only (403 for shoppers, their own orders included). */
   orderPayments: (id: Id, signal?: AbortSignal) =>
-    get<{ items: PaymentEvent[] }>(`/orders/${seg(id)}/payments`, undefined, signal),
-  refund: (id: Id, amount: number) => send<unknown>('POST', `/orders/${seg(id)}/refunds`, { amount }),
+    get<PaymentTimeline>(`/orders/${seg(id)}/payments`, undefined, signal),
+  /** 202: the refund is sent to Stripe; the order changes when Stripe's refund webhook arrives. */
+  refund: (id: Id, amount: number, idempotencyKey?: string) =>
+    send<RefundResponse>(
+      'POST',
+      `/orders/${seg(id)}/refunds`,
+      { amount },
+      idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : undefined,
+    ),
   fulfil: (id: Id, trackingNote?: string) =>
-    send<unknown>('POST', `/orders/${seg(id)}/fulfil`, trackingNote ? { tracking_note: trackingNote } : {}),
-  cancel: (id: Id) => send<unknown>('POST', `/orders/${seg(id)}/cancel`),
+    send<OrderState>('POST', `/orders/${seg(id)}/fulfil`, trackingNote ? { tracking_note: trackingNote } : {}),
+  cancel: (id: Id) => send<OrderState>('POST', `/orders/${seg(id)}/cancel`),
   config: (signal?: AbortSignal) => get<ShopConfig>('/config', undefined, signal),
   devConfirmPayment: (orderId: Id, outcome: 'success' | 'decline') =>
-    send<unknown>('POST', `/dev/payments/${seg(orderId)}/confirm`, { outcome }),
+    send<DevConfirmResponse>('POST', `/dev/payments/${seg(orderId)}/confirm`, { outcome }),
 };

@@ -1,7 +1,7 @@
 import { useRef, useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { api, ApiError, errorText, newIdempotencyKey, type CartItem } from '../api';
-import { EmptyState, ErrorMessage, Loading, Money } from '../components/ui';
+import { EmptyState, ErrorMessage, Loading, Money, Notice } from '../components/ui';
 import { useLoader, useTitle } from '../hooks';
 
 export function CartPage() {
@@ -48,6 +48,7 @@ export function CartPage() {
   }
 
   const items = cart?.items ?? [];
+  const unavailable = items.filter((i) => i.available === false);
 
   return (
     <section>
@@ -80,7 +81,14 @@ export function CartPage() {
               <tbody>
                 {items.map((item) => (
                   <tr key={String(item.product_id)} data-testid="cart-line" data-product-id={String(item.product_id)}>
-                    <th scope="row" className="line-name">{item.name}</th>
+                    <th scope="row" className="line-name">
+                      {item.name}
+                      {item.available === false && (
+                        <span className="badge badge-warning" data-testid="cart-line-unavailable">
+                          not available
+                        </span>
+                      )}
+                    </th>
                     <td className="num" data-label="Unit price">
                       <Money amount={item.unit_price} currency={item.currency || cart.currency} />
                     </td>
@@ -114,6 +122,12 @@ export function CartPage() {
                 <Money amount={cart.total} currency={cart.currency} />
               </dd>
             </dl>
+            {unavailable.length > 0 && (
+              <Notice tone="warning">
+                {unavailable.map((i) => i.name).join(', ')} {unavailable.length === 1 ? 'is' : 'are'} no longer available in
+                that quantity. Remove {unavailable.length === 1 ? 'it' : 'them'} to check out.
+              </Notice>
+            )}
             <ErrorMessage>{actionError}</ErrorMessage>
             <button type="button" className="btn btn-primary btn-block" onClick={checkout} disabled={checkingOut || removing !== null}>
               {checkingOut ? 'Placing order…' : 'Checkout'}

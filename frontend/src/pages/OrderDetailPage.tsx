@@ -1,10 +1,11 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router-dom';
-import { api, errorText, type HistoryEntry, type Order, type PaymentEvent } from '../api';
+import { api, ApiError, errorText, newIdempotencyKey, type HistoryEntry, type Id, type Order, type PaymentEvent } from '../api';
 import { useAuth } from '../auth';
 import { BackLink, DateTime, EmptyState, ErrorMessage, Loading, Money, Notice, StatusBadge, statusLabel } from '../components/ui';
 import { useLoader, useTitle } from '../hooks';
 import { currencyDigits, formatMoney, MoneyParseError, parseMinorUnits } from '../money';
+import { actorLabel, refundableAmount, reservedRefunds } from '../orderHelpers';
 
 interface OrderBundle {
   order: Order;
@@ -19,10 +20,14 @@ const UNPAID = ['pending_payment', 'payment_failed'];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** How long to keep looking for an effect that only Stripe's webhook brings (status, refunds). */
+export const FOLLOW_UP_POLLS = 10;
+export const FOLLOW_UP_INTERVAL_MS = 1000;
+
 export function OrderDetailPage({ scope }: { scope: 'mine' | 'all' }) {
   const { id = '' } = useParams();
   useTitle(`Order ${id}`);
-  const { isAdmin } = useAuth();
+  const { isAdmin, user } = useAuth();
   const withPayments = scope === 'all';
   const { data, error, loading, reload } = useLoader(async (signal): Promise<OrderBundle> => {
     const [order, history, payments] = await Promise.all([
@@ -47,18 +52,26 @@ export function OrderDetailPage({ scope }: { scope: 'mine' | 'all' }) {
   }, []);
   const latest = useRef<OrderBundle | null>(null);
   latest.current = data;
+  const followUp = useRef(0);
 
-  /** Reload; if `changed` says the async effect has not shown yet, poll a little. */
+  /**
+   * Reload once (the command's X-Event-Position makes that read show the command's own
+   * events). If `changed` says an effect that arrives later through Stripe's webhook has
+   * not shown yet, keep polling in the background for a while, without holding the form.
+   */
   async function refresh(changed?: (before: Order, after: Order) => boolean) {
     const before = latest.current?.order;
-    let after = (await reload())?.order;
-    if (!changed || !before) return;
-    for (let i = 0; i < 10 && alive.current; i++) {
-      if (after && changed(before, after)) return;
-      await sleep(1000);
-      if (!alive.current) return;
-      after = (await reload())?.order;
-    }
+    const after = (await reload())?.order;
+    if (!changed || !before || (after && changed(before, after))) return;
+    const generation = ++followUp.current;
+    void (async () => {
+      for (let i = 0; i < FOLLOW_UP_POLLS; i++) {
+        await sleep(FOLLOW_UP_INTERVAL_MS);
+        if (!alive.current || followUp.current !== generation) return;
+        const next = (await reload())?.order;
+        if (next && changed(before, next)) return;
+      }
+    })();
   }
 
   if (loading && !data) return <Loading label="Loading order…" />;
@@ -74,6 +87,8 @@ export function OrderDetailPage({ scope }: { scope: 'mine' | 'all' }) {
   if (!data) return null;
   const { order, history, payments, paymentsError } = data;
   const orderPath = `/orders/${encodeURIComponent(String(order.id))}`;
+  // Requested but not yet confirmed by Stripe's webhook.
+  const pendingRefund = Math.max(0, reservedRefunds(history) - order.amount_refunded);
 
   return (
     <section className="order-page">
@@ -120,7 +135,7 @@ export function OrderDetailPage({ scope }: { scope: 'mine' | 'all' }) {
 
           <section className="card" aria-labelledby="history-title">
             <h2 id="history-title">History</h2>
-            <Timeline entries={history} />
+            <Timeline entries={history} order={order} me={user} />
           </section>
 
           {withPayments && (
@@ -154,6 +169,14 @@ export function OrderDetailPage({ scope }: { scope: 'mine' | 'all' }) {
                   </dd>
                 </>
               )}
+              {pendingRefund > 0 && (
+                <>
+                  <dt>Refund pending</dt>
+                  <dd data-testid="order-refund-pending">
+                    <Money amount={pendingRefund} currency={order.currency} />
+                  </dd>
+                </>
+              )}
               <dt>Placed</dt>
               <dd>
                 <DateTime value={order.created_at} />
@@ -162,6 +185,12 @@ export function OrderDetailPage({ scope }: { scope: 'mine' | 'all' }) {
               <dd>
                 <DateTime value={order.updated_at} />
               </dd>
+              {order.dispute && (
+                <>
+                  <dt>Dispute</dt>
+                  <dd data-testid="order-dispute">{order.dispute}</dd>
+                </>
+              )}
               {order.tracking_note && (
                 <>
                   <dt>Tracking</dt>
@@ -170,10 +199,10 @@ export function OrderDetailPage({ scope }: { scope: 'mine' | 'all' }) {
               )}
               {scope === 'all' && (
                 <>
-                  <dt>Customer</dt>
-                  <dd className="mono">{String(order.user_id)}</dd>
-                  <dt>Payment intent</dt>
-                  <dd className="mono">{order.payment_intent_id ?? '—'}</dd>
+                  <dt className="stacked">Customer</dt>
+                  <dd className="stacked mono">{String(order.user_id)}</dd>
+                  <dt className="stacked">Payment intent</dt>
+                  <dd className="stacked mono">{order.payment_intent_id ?? '—'}</dd>
                   <dt>Version</dt>
                   <dd>{order.version}</dd>
                 </>
@@ -190,7 +219,7 @@ export function OrderDetailPage({ scope }: { scope: 'mine' | 'all' }) {
           </section>
 
           {scope === 'all' && isAdmin && (
-            <AdminActions order={order} refresh={refresh} />
+            <AdminActions order={order} history={history} refresh={refresh} />
           )}
           {scope === 'all' && !isAdmin && <Notice>Support view: read-only.</Notice>}
         </aside>
@@ -199,7 +228,7 @@ export function OrderDetailPage({ scope }: { scope: 'mine' | 'all' }) {
   );
 }
 
-function Timeline({ entries }: { entries: HistoryEntry[] }) {
+function Timeline({ entries, order, me }: { entries: HistoryEntry[]; order: Order; me: { id: Id } | null }) {
   if (entries.length === 0) return <EmptyState title="No events yet." />;
   const sorted = [...entries].sort((a, b) => a.version - b.version);
   return (
@@ -213,7 +242,9 @@ function Timeline({ entries }: { entries: HistoryEntry[] }) {
               <DateTime value={e.at} />
             </div>
             <p className="timeline-summary">{e.summary}</p>
-            <p className="timeline-actor muted">by {e.actor || 'system'}</p>
+            <p className="timeline-actor muted" title={e.actor}>
+              by {actorLabel(e.actor, order, me)}
+            </p>
           </div>
         </li>
       ))}
@@ -240,19 +271,19 @@ function PaymentsTable({ rows }: { rows: PaymentEvent[] }) {
         <tbody>
           {sorted.map((p, i) => (
             <tr
-              key={`${p.source}-${p.id}-${i}`}
+              key={`${p.source}-${p.ref}-${p.type}-${i}`}
               data-testid="payment-row"
               data-source={p.source}
               data-duplicate={p.duplicate ? 'true' : 'false'}
               className={p.duplicate ? 'duplicate' : undefined}
             >
-              <td data-label="Time">
+              <td data-label="Time" className="payment-time">
                 <DateTime value={p.at} />
               </td>
               <td data-label="Source">
                 <span className={`badge source-${p.source}`}>{p.source}</span>
               </td>
-              <td data-label="Event">
+              <td data-label="Event" className="nowrap" title={p.ref}>
                 <span className="mono">{p.type}</span>
                 {p.duplicate && (
                   <span className="badge badge-warning" title="Stripe delivered this event more than once; it was applied once">
@@ -263,7 +294,9 @@ function PaymentsTable({ rows }: { rows: PaymentEvent[] }) {
               <td className="num" data-label="Amount">
                 {p.amount != null && p.currency ? <Money amount={p.amount} currency={p.currency} /> : '—'}
               </td>
-              <td data-label="Summary">{p.summary}</td>
+              <td data-label="Summary" className="payment-summary">
+                {p.summary}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -299,9 +332,11 @@ function CancelAction({ order, onDone }: { order: Order; onDone: () => Promise<v
 
 function AdminActions({
   order,
+  history,
   refresh,
 }: {
   order: Order;
+  history: HistoryEntry[];
   refresh: (changed?: (before: Order, after: Order) => boolean) => Promise<void>;
 }) {
   const [refundText, setRefundText] = useState('');
@@ -309,8 +344,12 @@ function AdminActions({
   const [busy, setBusy] = useState<null | 'refund' | 'fulfil' | 'cancel'>(null);
   const [error, setError] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
-  const remaining = order.total - order.amount_refunded;
+  // Requested refunds are reserved at once; amount_refunded follows Stripe's webhook later.
+  const remaining = refundableAmount(order, history);
   const digits = currencyDigits(order.currency);
+  // One Idempotency-Key per refund attempt: reused when the same amount is retried after a
+  // network failure or server error, so Stripe is never asked twice for one refund.
+  const refundAttempt = useRef<{ key: string; amount: number } | null>(null);
 
   async function run(kind: 'refund' | 'fulfil' | 'cancel', action: () => Promise<string>, changed: (b: Order, a: Order) => boolean) {
     setBusy(kind);
@@ -337,9 +376,16 @@ function AdminActions({
         if (amount > remaining) {
           throw new MoneyParseError(`At most ${formatMoney(remaining, order.currency)} can still be refunded`);
         }
-        await api.refund(order.id, amount);
+        if (refundAttempt.current?.amount !== amount) refundAttempt.current = { key: newIdempotencyKey(), amount };
+        try {
+          await api.refund(order.id, amount, refundAttempt.current.key);
+        } catch (err) {
+          if (err instanceof ApiError && err.status >= 400 && err.status < 500) refundAttempt.current = null;
+          throw err;
+        }
+        refundAttempt.current = null;
         setRefundText('');
-        return `Refund of ${formatMoney(amount, order.currency)} requested.`;
+        return `Refund of ${formatMoney(amount, order.currency)} sent to Stripe. The order is updated when Stripe confirms it.`;
       },
       (b, a) => a.amount_refunded !== b.amount_refunded || a.status !== b.status,
     );

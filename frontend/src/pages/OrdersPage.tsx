@@ -82,7 +82,11 @@ export function OrdersPage({ scope }: { scope: 'mine' | 'all' }) {
                     <td data-label="Placed">
                       <DateTime value={o.created_at} />
                     </td>
-                    {scope === 'all' && <td data-label="Customer">{String(o.user_id)}</td>}
+                    {scope === 'all' && (
+                      <td data-label="Customer" className="mono" title={String(o.user_id)}>
+                        {shortId(o.user_id)}
+                      </td>
+                    )}
                     <td data-label="Items">{count}</td>
                     <td data-label="Status">
                       <StatusBadge status={o.status} testId="order-status" />

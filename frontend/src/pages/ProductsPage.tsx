@@ -96,31 +96,33 @@ function ProductCard({ product }: { product: Product }) {
         <p className={soldOut ? 'stock stock-out' : 'stock'} data-testid="product-stock">
           {soldOut ? 'Out of stock' : `${product.stock} in stock`}
         </p>
-        <form className="add-form" onSubmit={add}>
-          <div className="field field-inline">
-            <label htmlFor={qtyId}>Quantity</label>
-            <input
-              id={qtyId}
-              type="number"
-              inputMode="numeric"
-              min={1}
-              max={Math.max(1, product.stock)}
-              step={1}
-              value={quantity}
-              disabled={soldOut}
-              onChange={(e) => setQuantity(e.target.value)}
-            />
-          </div>
-          <button type="submit" className="btn btn-primary" disabled={busy || soldOut}>
-            {busy ? 'Adding…' : 'Add to cart'}
-          </button>
-        </form>
-        {message && (
-          <p className="alert alert-success" role="status">
-            {message} <Link to="/cart">View cart</Link>
-          </p>
-        )}
-        <ErrorMessage>{error}</ErrorMessage>
+        <div className="product-actions">
+          {message && (
+            <p className="alert alert-success" role="status">
+              {message} <Link to="/cart">View cart</Link>
+            </p>
+          )}
+          <ErrorMessage>{error}</ErrorMessage>
+          <form className="add-form" onSubmit={add}>
+            <div className="field field-inline">
+              <label htmlFor={qtyId}>Quantity</label>
+              <input
+                id={qtyId}
+                type="number"
+                inputMode="numeric"
+                min={1}
+                max={Math.max(1, product.stock)}
+                step={1}
+                value={quantity}
+                disabled={soldOut}
+                onChange={(e) => setQuantity(e.target.value)}
+              />
+            </div>
+            <button type="submit" className="btn btn-primary" disabled={busy || soldOut}>
+              {busy ? 'Adding…' : 'Add to cart'}
+            </button>
+          </form>
+        </div>
       </div>
     </li>
   );

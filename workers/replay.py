@@ -1,0 +1,454 @@
+"""Replaying the event history into a projection: rebuild a live view, or build one elsewhere.
+
+Both go through the worker's own ViewStore.commit, so every batch and the position it reaches
+are written in one transaction, exactly as when a worker follows the store; they only batch
+harder. A rebuild holds the projection's lease from the reset to the last batch, so no worker
+applies events to a view while it is being rebuilt (and a worker that has lost its lease
+without noticing is stopped by the position compare-and-set in the view store).
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from eventsourcing.persistence import ApplicationRecorder, Notification
+from sqlalchemy import Engine, inspect, select, update
+from sqlalchemy.engine import make_url
+
+from infra.db import make_engine, sqlalchemy_url
+from infra.read_store import projection_leases, projection_positions, views_metadata
+from infra.services import Services
+from infra.settings import Settings, load_settings
+from projections.base import Projection, SqlProjection
+from projections.registry import projections_for
+from workers.follow import SELECT_LIMIT
+from workers.lease import Lease
+from workers.view_stores import RedisViewStore, SqlViewStore, ViewStore, view_store_for
+
+BATCH_SIZE = 500
+MAX_BATCH_SIZE = 10_000
+# A rebuild renews its lease every third of this; a crashed rebuild frees it after this long.
+LEASE_TTL_SECONDS = 10.0
+
+
+class ReplayError(Exception):
+    """A replay that cannot start or had to stop; the message says why, in one line."""
+
+
+class LeaseHeld(ReplayError):
+    pass
+
+
+class LeaseLost(ReplayError):
+    pass
+
+
+# -- progress and results ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    name: str
+    events: int  # notifications replayed so far (those the projection ignores included)
+    position: int
+    max_position: int
+    elapsed: float
+    done: bool = False
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left at the current rate (ids may have holes, so this errs long)."""
+        if self.done or self.position >= self.max_position:
+            return 0.0
+        return (self.max_position - self.position) / self.rate if self.rate else None
+
+    def line(self) -> str:
+        percent = 100.0 * self.position / self.max_position if self.max_position else 100.0
+        eta = "--:--:--" if self.eta is None else _clock(self.eta)
+        return (
+            f"{self.name}: position {self.position}/{self.max_position} ({percent:5.1f}%)"
+            f"  {self.rate:,.0f} events/s  ETA {eta}"
+        )
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    name: str
+    events: int
+    position: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds if self.seconds > 0 else 0.0
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class ProgressPrinter:
+    """Progress lines on `stream`: rewritten in place on a terminal, one a second otherwise
+    (a log or a pipe gets whole lines). The first and the last line are always written."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.interval = 0.1 if self.tty else 1.0
+        self.last: float | None = None
+
+    def __call__(self, progress: Progress) -> None:
+        now = time.monotonic()
+        if not progress.done and self.last is not None and now - self.last < self.interval:
+            return
+        self.last = now
+        if self.tty:
+            end = "\n" if progress.done else ""
+            self.stream.write(f"\r{progress.line()}\x1b[K{end}")
+        else:
+            self.stream.write(progress.line() + "\n")
+        self.stream.flush()
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds + 0.5)
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+
+# -- the replay loop -------------------------------------------------------------------------------
+
+
+def replay(
+    recorder: ApplicationRecorder,
+    store: ViewStore,
+    batch_size: int = BATCH_SIZE,
+    on_progress: ProgressCallback | None = None,
+    after_batch: Callable[[], None] | None = None,
+    until: int | None = None,
+) -> ReplayResult:
+    """Apply every notification after the store's position, `batch_size` per transaction,
+    until the log has nothing newer (or nothing up to `until`); the position ends at the last
+    notification applied."""
+    check_batch_size(batch_size)
+    name = store.projection.name
+    position = store.position()
+    started = time.monotonic()
+    events = 0
+    # Read in pages of at least SELECT_LIMIT so small batches measure the commits, not reads.
+    page = max(batch_size, SELECT_LIMIT)
+
+    def newest() -> int:
+        top = recorder.max_notification_id() or 0
+        return max(top if until is None else min(top, until), position)
+
+    max_position = newest()
+
+    def report(done: bool = False) -> None:
+        if on_progress is not None:
+            elapsed = time.monotonic() - started
+            on_progress(Progress(name, events, position, max_position, elapsed, done))
+
+    report()
+    while True:
+        notifications = recorder.select_notifications(
+            start=position, limit=page, stop=until, inclusive_of_start=False
+        )
+        if not notifications:
+            break
+        for chunk in _chunks(notifications, batch_size):
+            position = store.commit(chunk, position)
+            events += len(chunk)
+            if after_batch is not None:
+                after_batch()
+        max_position = newest()
+        report()
+    max_position = position
+    report(done=True)
+    return ReplayResult(name, events, position, time.monotonic() - started)
+
+
+def _chunks(items: Sequence[Notification], size: int) -> list[Sequence[Notification]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def check_batch_size(batch_size: int) -> None:
+    if not 1 <= batch_size <= MAX_BATCH_SIZE:
+        raise ReplayError(f"batch size must be between 1 and {MAX_BATCH_SIZE}")
+
+
+# -- which projection ----------------------------------------------------------------------------
+
+
+def find_projection(settings: Settings, name: str) -> Projection:
+    known = projections_for(settings)
+    for projection in known:
+        if projection.name == name:
+            return projection
+    names = ", ".join(p.name for p in known)
+    hint = "" if settings.redis_url else " (Redis views need REDIS_URL)"
+    raise ReplayError(f"no projection named {name!r}; there are: {names}{hint}")
+
+
+def _store(services: Services, projection: Projection, engine: Engine | None = None) -> ViewStore:
+    try:
+        return view_store_for(
+            projection,
+            engine or services.read_engine,
+            services.redis,
+            services.settings.redis_namespace,
+            services.shop.mapper,
+        )
+    except ValueError as error:
+        raise ReplayError(str(error)) from None
+
+
+# -- status --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProjectionStatus:
+    name: str
+    kind: str
+    position: int
+    max_position: int
+    lease_holder: str | None  # an unexpired lease's owner
+
+    @property
+    def lag(self) -> int:
+        return max(0, self.max_position - self.position)
+
+
+def projection_statuses(services: Services) -> list[ProjectionStatus]:
+    """Each projection's position against the event store's newest notification id.
+
+    Read-only: a read store no worker has set up yet shows position 0 and no lease.
+    """
+    max_position = services.shop.position()
+    tables = set(inspect(services.read_engine).get_table_names())
+    statuses = []
+    for projection in projections_for(services.settings):
+        store = _store(services, projection)
+        ready = isinstance(store, RedisViewStore) or projection_positions.name in tables
+        holder = None
+        if projection_leases.name in tables:
+            holder = _lease_holder(services.read_engine, projection.name)
+        statuses.append(
+            ProjectionStatus(
+                name=projection.name,
+                kind=projection.kind,
+                position=store.position() if ready else 0,
+                max_position=max_position,
+                lease_holder=holder,
+            )
+        )
+    return statuses
+
+
+def _lease_holder(engine: Engine, name: str) -> str | None:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(projection_leases.c.owner, projection_leases.c.expires_at).where(
+                projection_leases.c.name == name
+            )
+        ).first()
+    if row is None or row.expires_at <= time.time():
+        return None
+    return str(row.owner)
+
+
+# -- rebuild -------------------------------------------------------------------------------------
+
+
+def rebuild(
+    services: Services,
+    name: str,
+    batch_size: int = BATCH_SIZE,
+    lease_wait: float = 0.0,
+    on_progress: ProgressCallback | None = None,
+    lease_ttl: float = LEASE_TTL_SECONDS,
+    until: int | None = None,
+) -> ReplayResult:
+    """Empty the live view `name` and replay the whole history into it, under its lease.
+
+    Waits up to `lease_wait` seconds for a worker to let go of the lease, then raises
+    LeaseHeld naming the holder. The worker (standing by meanwhile) carries on from the
+    rebuilt position once the lease is released (so `until`, which stops the replay early,
+    only hands the rest to the worker).
+    """
+    check_batch_size(batch_size)
+    projection = find_projection(services.settings, name)
+    store = _store(services, projection)
+    views_metadata.create_all(
+        services.read_engine, tables=[projection_positions, projection_leases]
+    )
+    lease = Lease(services.read_engine, name, rebuild_owner(), lease_ttl)
+    _acquire(lease, lease_wait)
+    try:
+        reset(store)
+        return replay(
+            services.shop.recorder,
+            store,
+            batch_size,
+            on_progress,
+            after_batch=_keeper(lease),
+            until=until,
+        )
+    finally:
+        lease.release()
+
+
+def rebuild_owner() -> str:
+    return f"rebuild@{socket.gethostname()}:{uuid.uuid4().hex[:8]}"[:64]
+
+
+def _acquire(lease: Lease, wait: float) -> None:
+    deadline = time.monotonic() + wait
+    while not lease.try_acquire():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            holder = _lease_holder(lease.engine, lease.name) or "another process"
+            waited = f" after waiting {wait:g}s" if wait else ""
+            raise LeaseHeld(
+                f"the {lease.name} projection's lease is held by {holder}{waited}: stop the"
+                " worker running it (or let it hand over with --wait SECONDS) and try again"
+            )
+        time.sleep(min(0.25, left))
+
+
+def _keeper(lease: Lease) -> Callable[[], None]:
+    """Renews the lease every third of its TTL; stops the rebuild if it has been taken."""
+    renewed = time.monotonic()
+
+    def keep() -> None:
+        nonlocal renewed
+        if time.monotonic() - renewed > lease.ttl / 3:
+            if not lease.renew():
+                raise LeaseLost(f"lost the {lease.name} lease during the rebuild; run it again")
+            renewed = time.monotonic()
+
+    return keep
+
+
+def reset(store: ViewStore) -> None:
+    """Empty the view and set its position to 0."""
+    if isinstance(store, SqlViewStore):
+        _reset_sql(store)
+    else:
+        _reset_redis(store)
+
+
+def _reset_sql(store: SqlViewStore) -> None:
+    store.setup()
+    tables = list(store.projection.tables)
+    # One transaction on SQLite. MariaDB commits before each DDL statement, so the position
+    # goes first: a crash in between leaves old rows at position 0, which a worker refuses
+    # loudly (duplicate keys), never a silently thinned view at the old position.
+    with store.engine.begin() as conn:
+        conn.execute(
+            update(projection_positions)
+            .where(projection_positions.c.name == store.projection.name)
+            .values(position=0)
+        )
+        views_metadata.drop_all(conn, tables=tables)
+        views_metadata.create_all(conn, tables=tables)
+
+
+def _reset_redis(store: RedisViewStore) -> None:
+    """Deletes `{namespace}:{name}:*` and zeroes the position in one MULTI/EXEC. The lease
+    keeps writers out, so the keys scanned first are all the keys there are."""
+    pattern = _glob_escape(store.projection.key()) + ":*"
+    keys = list(store.redis.scan_iter(match=pattern, count=1000))
+    with store.redis.pipeline(transaction=True) as pipe:
+        pipe.set(store.key, 0)
+        for start in range(0, len(keys), 1000):
+            pipe.delete(*keys[start : start + 1000])
+        pipe.execute()
+
+
+def _glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[\]\\])", r"\\\1", text)
+
+
+# -- replay into another read store --------------------------------------------------------------
+
+
+def replay_into(
+    services: Services,
+    name: str,
+    read_store_url: str,
+    batch_size: int = BATCH_SIZE,
+    on_progress: ProgressCallback | None = None,
+    until: int | None = None,
+) -> ReplayResult:
+    """Build the SQL view `name` from the history into a new read store (for analysis):
+    all of it, or up to position `until` (the view as it stood then).
+
+    The live read store is neither read nor written; a store that already has the view's
+    tables is refused, so a mistyped URL cannot overwrite anything.
+    """
+    check_batch_size(batch_size)
+    projection = find_projection(services.settings, name)
+    if not isinstance(projection, SqlProjection):
+        raise ReplayError(f"{name} is a {projection.kind} view: replay-into builds SQL views only")
+    url = _checked_read_store_url(services.settings, read_store_url)
+    engine = make_engine(url, pool_size=1)
+    try:
+        taken = _already_there(engine, projection)
+        if taken:
+            raise ReplayError(
+                f"{_safe(url)} already has {', '.join(taken)}: replay-into only builds into"
+                " a new read store (a fresh file or database)"
+            )
+        store = _store(services, projection, engine)
+        store.setup()
+        return replay(services.shop.recorder, store, batch_size, on_progress, until=until)
+    finally:
+        engine.dispose()
+
+
+def _already_there(engine: Engine, projection: SqlProjection) -> list[str]:
+    """The projection's tables (or position) the target store already has: other views may
+    share an analysis store, this one must start from nothing."""
+    existing = set(inspect(engine).get_table_names())
+    taken = [table.name for table in projection.tables if table.name in existing]
+    if projection_positions.name in existing:
+        with engine.connect() as conn:
+            row = conn.execute(
+                select(projection_positions.c.name).where(
+                    projection_positions.c.name == projection.name
+                )
+            ).first()
+        if row is not None:
+            taken.append(f"a {projection.name} position")
+    return taken
+
+
+def _checked_read_store_url(settings: Settings, url: str) -> str:
+    try:
+        load_settings(**{**settings.model_dump(), "read_store_url": url})
+    except SystemExit as error:  # SettingsError: a one-line message naming the setting
+        raise ReplayError(str(error)) from None
+    if _store_identity(url) == _store_identity(settings.read_store_url):
+        raise ReplayError("that is the live read store: use `shop projections rebuild` for it")
+    return url
+
+
+def _store_identity(url: str) -> tuple[object, ...]:
+    parsed = make_url(sqlalchemy_url(url))
+    if parsed.get_backend_name() == "sqlite":
+        return ("sqlite", Path(parsed.database or "").resolve())
+    return (parsed.get_backend_name(), parsed.host, parsed.port or 3306, parsed.database)
+
+
+def _safe(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
