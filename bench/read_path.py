@@ -1,12 +1,16 @@
 """(b) Read path: GET /products/{id} through the real gateway under uvicorn, served from the
 MariaDB catalog view (the baseline) and from the Redis hot view. The query API serves product
 pages from Redis whenever REDIS_URL is set, so the two variants are two gateways over the same
-stores, one of them without REDIS_URL. Without the services, the SQLite catalog view alone
-is measured (no ratio)."""
+stores, one of them without REDIS_URL. The store lookups the route makes are also timed on
+their own (in process, no HTTP), to show how much of a request they are. Without the
+services, the SQLite catalog view alone is measured (no ratio)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from contextlib import ExitStack
+from uuid import UUID
 
 import httpx
 
@@ -19,12 +23,13 @@ from domain.products import Product
 from infra.services import Services
 from infra.settings import Settings
 from projections.registry import projections_for
+from query_api.routers.products import _from_redis, _from_sql
 from workers.replay import rebuild
 
 SAVE_CHUNK = 100
 
 
-def seed_catalog(settings: Settings, count: int) -> list[str]:
+def seed_catalog(settings: Settings, count: int) -> list[UUID]:
     """`count` listed products, projected into every view (through the rebuild)."""
     services = Services(settings)
     try:
@@ -43,60 +48,92 @@ def seed_catalog(settings: Settings, count: int) -> list[str]:
             services.shop.save(*products[start : start + SAVE_CHUNK])
         for projection in projections_for(settings):
             rebuild(services, projection.name)
-        return [str(product.id) for product in products]
+        return [product.id for product in products]
     finally:
         services.close()
 
 
-def _reads(url: str, ids: list[str], config: Config) -> Load:
+def _requests(url: str, ids: list[UUID], config: Config) -> Callable[[], Load]:
     def get(client: httpx.Client, i: int) -> httpx.Response:
         return client.get(f"/products/{ids[i % len(ids)]}")
 
-    return drive(url, get, config.reads, config.concurrency, expect=200, warmup=config.warmup)
+    return lambda: drive(
+        url, get, config.reads, config.concurrency, expect=200, warmup=config.warmup
+    )
 
 
-def _measurement(label: str, load: Load, rounds: int) -> Measurement:
-    log(f"read: {label}: {load.rate:,.0f} requests/s")
-    return Measurement(label, load.rate, {**load.details(), "rounds": rounds})
+def _lookups(services: Services, ids: list[UUID], config: Config) -> Callable[[], Load]:
+    """The route's own store lookup, one caller: Redis when configured, else the SQL view."""
+    lookup = _from_redis if services.redis is not None else _from_sql
+
+    def run() -> Load:
+        latencies = []
+        for i in range(config.warmup + config.reads):
+            started = time.perf_counter()
+            found = lookup(services, ids[i % len(ids)])
+            latencies.append(time.perf_counter() - started)
+            if found is None:
+                raise RuntimeError(f"product {ids[i % len(ids)]} is missing from the view")
+        timed = latencies[config.warmup :]
+        return Load(len(timed), sum(timed), timed)
+
+    return run
+
+
+def _group(name: str, runs: dict[str, Callable[[], Load]], config: Config) -> Group:
+    measured = []
+    for label, load in best_of(config.rounds, runs).items():
+        log(f"read: {name}: {label}: {load.rate:,.0f}/s")
+        measured.append(Measurement(label, load.rate, {**load.details(), "rounds": config.rounds}))
+    return Group(name, measured[0], measured[1:])
 
 
 def run(config: Config, services_problem: str | None) -> Benchmark:
     bench = Benchmark(
         "read_path",
-        "Read path: GET /products/{id} through the gateway",
+        "Read path: GET /products/{id}",
         "requests/s",
         notes=[
-            f"{config.reads:,} requests per round from {config.concurrency} keep-alive clients"
-            f" over {config.products:,} products, loopback; best of {config.rounds} rounds"
+            f"over HTTP: {config.reads:,} requests per round from {config.concurrency}"
+            f" keep-alive clients over {config.products:,} products, loopback;"
+            f" best of {config.rounds} rounds",
+            "store lookup only: the route's lookup function called in process, one caller"
+            " (lookups/s)",
         ],
     )
-    if services_problem is None:
-        with ExitStack() as stack:
+    with ExitStack() as stack:
+        if services_problem is None:
             urls = stack.enter_context(fresh_services("read"))
             hot = bench_settings(**urls)
             sql = bench_settings(**{**urls, "redis_url": None})
             ids = seed_catalog(hot, config.products)
-            sql_url = stack.enter_context(gateway(sql))
-            hot_url = stack.enter_context(gateway(hot))
-            best = best_of(
-                config.rounds,
-                {
-                    "MariaDB catalog view": lambda: _reads(sql_url, ids, config),
-                    "Redis hot view": lambda: _reads(hot_url, ids, config),
-                },
-            )
-            base, variant = (_measurement(k, v, config.rounds) for k, v in best.items())
-            bench.groups.append(Group("services", base, [variant]))
-    else:
-        bench.skipped.append(f"Redis hot view vs MariaDB catalog view: {services_problem}")
-    with scratch_dir() as scratch:
+            http = {
+                "MariaDB catalog view": _requests(stack.enter_context(gateway(sql)), ids, config),
+                "Redis hot view": _requests(stack.enter_context(gateway(hot)), ids, config),
+            }
+            bench.groups.append(_group("services, over HTTP", http, config))
+            sql_services, hot_services = Services(sql), Services(hot)
+            stack.callback(sql_services.close)
+            stack.callback(hot_services.close)
+            lookups = {
+                "MariaDB catalog view": _lookups(sql_services, ids, config),
+                "Redis hot view": _lookups(hot_services, ids, config),
+            }
+            bench.groups.append(_group("services, store lookup only", lookups, config))
+        else:
+            bench.skipped.append(f"Redis hot view vs MariaDB catalog view: {services_problem}")
+    with ExitStack() as stack:
+        scratch = stack.enter_context(scratch_dir())
         settings = bench_settings(
             event_store_url=f"sqlite:///{scratch}/events.db",
             read_store_url=f"sqlite:///{scratch}/views.db",
         )
         ids = seed_catalog(settings, config.products)
-        with gateway(settings) as url:
-            best = best_of(config.rounds, {"SQLite catalog view": lambda: _reads(url, ids, config)})
-        ((label, load),) = best.items()
-        bench.groups.append(Group("sqlite", _measurement(label, load, config.rounds)))
+        url = stack.enter_context(gateway(settings))
+        http = {"SQLite catalog view": _requests(url, ids, config)}
+        bench.groups.append(_group("sqlite, over HTTP", http, config))
+        services = Services(settings)
+        stack.callback(services.close)
+        lookups = {"SQLite catalog view": _lookups(services, ids, config)}
+        bench.groups.append(_group("sqlite, store lookup only", lookups, config))
     return bench

@@ -80,8 +80,9 @@ def markdown(summary: dict[str, Any]) -> str:
         "# Benchmark results",
         "",
         f"Run {summary['generated_at']} in {summary['seconds']:.0f} s on {host['platform']}, "
-        f"{host['cpus']} CPUs, Python {host['python']}. Ratios are to the baseline of the same "
-        "group in the same run (higher is faster).",
+        f"{host['cpus']} CPUs, Python {host['python']}, 1-minute load average"
+        f" {host['load_average_1m'][0]} at the start and {host['load_average_1m'][1]} at the end."
+        " Ratios are to the baseline of the same group in the same run (higher is faster).",
         "",
     ]
     for bench in summary["benchmarks"].values():

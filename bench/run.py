@@ -29,6 +29,7 @@ BENCHMARKS: dict[str, Callable[[Config, str | None], Benchmark]] = {
 def run(config: Config, out_dir: Path = RESULTS_DIR) -> dict[str, Any]:
     """Run the selected benchmarks; returns the summary it wrote to `out_dir`."""
     started = time.monotonic()
+    load_before = os.getloadavg()[0]
     generated_at = datetime.now(UTC).isoformat(timespec="seconds")
     problem = services_problem() if config.services else "not selected (SQLite only)"
     if problem is not None:
@@ -44,6 +45,8 @@ def run(config: Config, out_dir: Path = RESULTS_DIR) -> dict[str, Any]:
             "platform": platform.platform(terse=True),
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
+            # Other work on the machine skews absolute numbers more than the ratios.
+            "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         },
         "config": {**asdict(config), "services_problem": problem},
         "benchmarks": benchmarks,
@@ -62,6 +65,12 @@ def parse(argv: Sequence[str] | None = None) -> tuple[Config, Path]:
     parser.add_argument("--commands", type=int, default=defaults.commands)
     parser.add_argument("--concurrency", type=int, default=defaults.concurrency)
     parser.add_argument("--rounds", type=int, default=defaults.rounds)
+    parser.add_argument(
+        "--max-transactions",
+        type=int,
+        default=defaults.max_transactions,
+        help="(a) at most this many transactions per variant (batch 1 replays that many events)",
+    )
     parser.add_argument("--sqlite-only", action="store_true", help="leave the services alone")
     parser.add_argument("--only", nargs="+", choices=BENCHMARK_NAMES, default=BENCHMARK_NAMES)
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
@@ -74,6 +83,7 @@ def parse(argv: Sequence[str] | None = None) -> tuple[Config, Path]:
         commands=args.commands,
         concurrency=args.concurrency,
         rounds=args.rounds,
+        max_transactions=args.max_transactions,
         services=not args.sqlite_only,
         only=tuple(args.only),
     )

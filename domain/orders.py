@@ -153,6 +153,9 @@ class Order(Aggregate):
         """Reserve the amount before Stripe is asked, so racing refunds cannot exceed the total."""
         if self.status not in REFUNDABLE:
             raise StateConflict(f"an order that is {self.status} cannot be refunded")
+        if refund_id in self.refunds:
+            # A concurrent retry with the same Idempotency-Key: one request asks Stripe, once.
+            raise StateConflict("this refund has already been requested; retry to see it")
         if amount < 1:
             raise InvalidCommand("refund amount must be at least 1 minor unit")
         if amount > self.refundable:

@@ -14,6 +14,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError as SqlOperationalError
 
 from domain.errors import (
@@ -78,6 +80,9 @@ def create_base_app(title: str, services: Services) -> FastAPI:
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(SqlOperationalError, _unavailable)
+    # Redis's connection errors are not the built-in ones: without these, an outage is a 500.
+    app.add_exception_handler(RedisConnectionError, _unavailable)
+    app.add_exception_handler(RedisTimeoutError, _unavailable)
     app.add_exception_handler(Exception, _unexpected)
     app.include_router(ops_router)
     return app
@@ -201,7 +206,8 @@ def requested_position(
 ) -> int | None:
     if x_event_position is None or x_event_position == "":
         return None
-    if not x_event_position.isdigit():
+    # isascii: str.isdigit() also accepts "²", which int() refuses (a 500, not a 400).
+    if not (x_event_position.isascii() and x_event_position.isdigit()):
         raise HTTPException(400, f"{POSITION_HEADER} must be a non-negative integer")
     return int(x_event_position)
 

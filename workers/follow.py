@@ -1,6 +1,6 @@
 """Following the event store from a position, the same way on PostgreSQL and SQLite.
 
-PostgreSQL: the library's subscription, woken by LISTEN/NOTIFY (no timer).
+PostgreSQL: the library's subscription, woken by LISTEN/NOTIFY (and a nudge each second).
 SQLite has no subscription, so we read its notification log ourselves, backing off while idle.
 """
 
@@ -13,6 +13,10 @@ from collections.abc import Iterator, Sequence
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
 SELECT_LIMIT = 500
+# eventsourcing 9.5.6 runs its first select before its LISTEN is in place, so an event committed
+# in between wakes nobody until the next event arrives. Nudging the subscription this often
+# bounds that delay (and that of any lost NOTIFY) instead of leaving a view stuck.
+NUDGE_SECONDS = 1.0
 
 
 class LogReader:
@@ -66,6 +70,7 @@ class Follower:
             if _has_real_subscribe(self.recorder):
                 with self.recorder.subscribe(gt=gt) as subscription:
                     self._subscription = subscription
+                    threading.Thread(target=self._nudge, args=(subscription,), daemon=True).start()
                     if self._stop.is_set():
                         subscription.stop()
                     for notification in subscription:
@@ -77,6 +82,11 @@ class Follower:
                     self._put(notification)
         except BaseException as error:  # surfaced to the runner, which decides what to do
             self._put(error)
+
+    def _nudge(self, subscription: object) -> None:
+        woken = getattr(subscription, "_has_been_notified", None)  # the library's wake-up
+        while woken is not None and not self._stop.wait(NUDGE_SECONDS):
+            woken.set()
 
     def _put(self, item: Notification | BaseException) -> None:
         while not self._stop.is_set():

@@ -44,19 +44,22 @@ class ProjectionRunner:
         self.store.setup()
         backoff = 0.5
         while not stop.is_set():
-            if not self.lease.try_acquire():
-                log.info("%s: lease held elsewhere, standing by", self.name)
-                stop.wait(self.lease.ttl / 3)
-                continue
+            # The lease calls are inside the try too: an outage of the read store must pause
+            # this thread, not end it (the process would stay up with a dead projection).
             try:
-                self._follow(stop)
+                if not self.lease.try_acquire():
+                    log.info("%s: lease held elsewhere, standing by", self.name)
+                    stop.wait(self.lease.ttl / 3)
+                    continue
+                try:
+                    self._follow(stop)
+                finally:
+                    self.lease.release()
                 backoff = 0.5
             except Exception:
                 log.exception("%s: batch failed; retrying from the stored position", self.name)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 30.0)
-            finally:
-                self.lease.release()
 
     def _follow(self, stop: threading.Event) -> None:
         position = self.store.position()

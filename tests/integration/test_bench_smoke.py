@@ -42,8 +42,8 @@ def test_the_harness_runs_and_writes_its_summary(tmp_path: Path) -> None:
     assert projection["skipped"] == ["MariaDB catalog view: not selected (SQLite only)"]
 
     read = benchmarks["read_path"]
-    assert [g["name"] for g in read["groups"]] == ["sqlite"]
-    assert labels(read) == ["SQLite catalog view"]
+    assert [g["name"] for g in read["groups"]] == ["sqlite, over HTTP", "sqlite, store lookup only"]
+    assert labels(read) == labels(read, 1) == ["SQLite catalog view"]
     assert "Redis hot view vs MariaDB catalog view" in read["skipped"][0]
 
     command = benchmarks["command_path"]

@@ -6,6 +6,7 @@ Payments complete only through the emulator's own (asynchronous, signed) webhook
 from __future__ import annotations
 
 from collections import Counter
+from functools import partial
 from uuid import UUID
 
 from domain.products import Product
@@ -189,9 +190,7 @@ def test_twenty_shoppers_race_for_the_last_unit(shop: ShopUnderTest) -> None:
     for shopper in shoppers:
         assert add(shop, shopper, last, 1).status_code == 201
 
-    answers = all_at_once(
-        [lambda shopper=shopper: checkout(shop, shopper) for shopper in shoppers]  # type: ignore[misc]
-    )
+    answers = all_at_once([partial(checkout, shop, shopper) for shopper in shoppers])
 
     codes = Counter(answer.status_code for answer in answers)
     assert codes == {201: 1, 409: 19}, [a.text for a in answers if a.status_code != 409]

@@ -137,3 +137,12 @@ def test_who_may_refund_what_and_idempotency(shop: ShopUnderTest) -> None:
     assert other.status_code == 202, other.text
     assert other.json()["refund_id"] != first.json()["refund_id"]
     assert stripe_amounts(shop, order) == [300, 700]
+
+    # Concurrent retries of one key (a double-submitted form): Stripe is asked once, whatever
+    # the emulator does with the key; a copy still in flight answers 409 or replays.
+    racing = all_at_once([lambda: refund(shop, order, 500, key="refund-race")] * 4)
+    assert {a.status_code for a in racing} <= {202, 409}, [a.text for a in racing]
+    accepted = [a.json() for a in racing if a.status_code == 202]
+    assert accepted and len({a["refund_id"] for a in accepted}) == 1
+    assert stripe_amounts(shop, order) == [300, 500, 700]
+    assert stored_order(shop, order.id).refundable == 1500

@@ -20,11 +20,15 @@ import pytest
 from sqlalchemy import select
 
 from domain.products import Product
+from infra.db import make_engine
 from infra.read_store import projection_leases
+from infra.services import Services
 from infra.settings import Settings
 from projections.catalog import catalog_products
 from projections.product_cache import ProductCache
+from projections.registry import projections_for
 from tests.support.servers import ShopUnderTest, Worker, poll_until
+from workers.process import build_runners, start_runners
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOP_BIN = ROOT / ".venv" / "bin" / "shop"
@@ -330,7 +334,7 @@ def test_a_second_worker_stands_by_then_takes_over(
 ) -> None:
     caplog.set_level(logging.INFO, logger="shop.worker")
     shop = shop_without_worker
-    views = {"catalog"} | ({ProductCache.name} if shop.services.redis else set())
+    views = {projection.name for projection in projections_for(settings)}
     with running_worker(settings) as first:
         created = shop.create_product(name="Before")
         wait_for_views(shop, position_of(created))
@@ -400,3 +404,49 @@ def test_product_pages_come_from_the_redis_hot_view(shop: ShopUnderTest) -> None
     deleted = shop.http.delete(f"/products/{product_id}", headers=shop.admin())
     assert shop.read(f"/products/{product_id}", after=deleted).status_code == 404
     assert redis.exists(cache.key(product_id)) == 0
+
+
+# -- (f) a storage outage pauses a runner; it does not end it -----------------------------------
+
+
+def errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [record for record in caplog.records if record.levelno >= logging.ERROR]
+
+
+def test_a_read_store_outage_pauses_the_runner_instead_of_ending_it(
+    shop_without_worker: ShopUnderTest, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    shop = shop_without_worker
+    services = Services(settings)
+    services.setup()
+    stop = threading.Event()
+    [runner] = build_runners(services, only=["catalog"], lease_ttl=3.0)
+    [thread] = start_runners([runner], stop)
+    try:
+        first = shop.create_product(name="Before the outage")
+        assert shop.services.positions.wait("catalog", position_of(first), WAIT)
+
+        # The read store goes away: a port where nothing listens.
+        healthy = runner.store.engine
+        dead = make_engine("mysql+pymysql://root@127.0.0.1:1/gone")
+        runner.store.engine = runner.lease.engine = dead
+        second = shop.create_product(name="During the outage")
+        # Let it fail more than once: a runner that survives its first failure retries.
+        poll_until(
+            lambda: len(errors(caplog)) >= 2 or not thread.is_alive(),
+            WAIT,
+            "the runner to hit the outage",
+        )
+        # The read store comes back: the same runner carries on from its stored position.
+        runner.store.engine = runner.lease.engine = healthy
+        assert shop.services.positions.wait("catalog", position_of(second), WAIT), (
+            f"the runner did not recover (thread alive: {thread.is_alive()})"
+        )
+        assert thread.is_alive()
+        dead.dispose()
+    finally:
+        stop.set()
+        thread.join(15)
+        services.close()
+    names = sorted(row[0] for row in view_rows(shop).values())
+    assert names == ["Before the outage", "During the outage"]
