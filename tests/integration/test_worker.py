@@ -298,19 +298,23 @@ def test_a_killed_worker_process_loses_and_doubles_nothing(
 
     log = tmp_path / "worker.log"
     writer = threading.Thread(target=write)
-    with worker_process(settings, log) as first:
-        # Start writing once the worker follows the store, so it works through the stream
-        # as it grows rather than in one batch at the end.
-        assert shop.services.positions.wait("catalog", app.position(), WAIT), log.read_text()
-        writer.start()
-        poll_until(lambda: len(written) >= writes // 2 or failures, WAIT, "half of the writes")
-        assert not failures, failures
-        assert shop.services.positions.wait("catalog", written[writes // 4], WAIT), log.read_text()
-        first.send_signal(signal.SIGKILL)
-        assert first.wait(10) == -signal.SIGKILL
-    killed_at = shop.services.positions.sql_position("catalog")
-    resume.set()
-    writer.join(WAIT)
+    try:
+        with worker_process(settings, log) as first:
+            # Start writing once the worker follows the store, so it works through the stream
+            # as it grows rather than in one batch at the end.
+            assert shop.services.positions.wait("catalog", app.position(), WAIT), log.read_text()
+            writer.start()
+            poll_until(lambda: len(written) >= writes // 2 or failures, WAIT, "half the writes")
+            assert not failures, failures
+            reached = shop.services.positions.wait("catalog", written[writes // 4], WAIT)
+            assert reached, log.read_text()
+            first.send_signal(signal.SIGKILL)
+            assert first.wait(10) == -signal.SIGKILL
+        killed_at = shop.services.positions.sql_position("catalog")
+    finally:
+        resume.set()
+        if writer.is_alive():
+            writer.join(WAIT)
     assert not failures, failures
     assert len(written) == writes
     assert killed_at < written[-1]
@@ -356,11 +360,17 @@ def test_a_second_worker_stands_by_then_takes_over(
 
             first.stop()
             assert not any(thread.is_alive() for thread in first.threads)
+            # Each standby runner retries every ttl/3: wait until all of them hold their lease.
+            poll_until(
+                lambda: (
+                    set(lease_owners(shop)) == views
+                    and not set(lease_owners(shop).values()) & set(owners.values())
+                ),
+                WAIT,
+                "the second worker to take every lease",
+            )
             after = shop.create_product(name="After")
             wait_for_views(shop, position_of(after))
-            taken = lease_owners(shop)
-            assert set(taken) == views
-            assert not set(taken.values()) & set(owners.values()), "the lease did not move"
             assert all(thread.is_alive() for thread in second.threads)
 
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
