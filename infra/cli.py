@@ -98,12 +98,15 @@ def worker(
     only: list[str] = typer.Option(None, help="Run only these projections"),
     health_port: int | None = typer.Option(None, help="Serve GET /healthz on this port"),
     health_host: str = typer.Option("127.0.0.1", help="Bind address of the health endpoint"),
+    lease_ttl: float = typer.Option(
+        10.0, min=1.0, help="Seconds a crashed worker's leases block a successor"
+    ),
 ) -> None:
     """Run the projection workers until interrupted."""
     from workers.process import run_worker
 
     health = (health_host, health_port) if health_port else None
-    run_worker(load_settings(), _stop_on_signals(), only or None, health)
+    run_worker(load_settings(), _stop_on_signals(), only or None, health, lease_ttl)
 
 
 class Side(StrEnum):

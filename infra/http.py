@@ -7,6 +7,8 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -83,6 +85,9 @@ def create_base_app(title: str, services: Services) -> FastAPI:
     # Redis's connection errors are not the built-in ones: without these, an outage is a 500.
     app.add_exception_handler(RedisConnectionError, _unavailable)
     app.add_exception_handler(RedisTimeoutError, _unavailable)
+    # Likewise the event store's: a specific handler keeps the connection open for the client.
+    for error in (StoreOperationalError, StoreInterfaceError, ConnectionError, TimeoutError):
+        app.add_exception_handler(error, _unavailable)
     app.add_exception_handler(Exception, _unexpected)
     app.include_router(ops_router)
     return app
@@ -115,10 +120,6 @@ async def _unavailable(request: Request, error: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-    from eventsourcing.persistence import OperationalError as StoreOperationalError
-
-    if isinstance(error, StoreOperationalError | ConnectionError | TimeoutError):
-        return await _unavailable(request, error)
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return JSONResponse({"detail": "internal error"}, status_code=500)
 

@@ -53,6 +53,7 @@ def run_worker(
     stop: threading.Event,
     only: list[str] | None = None,
     health: tuple[str, int] | None = None,
+    lease_ttl: float = LEASE_TTL_SECONDS,
 ) -> None:
     """Block until `stop` is set, running every (or the named) projection; with `health`
     (host, port), also answer GET /healthz there."""
@@ -60,7 +61,7 @@ def run_worker(
     services = Services(settings)
     services.setup()
     try:
-        runners = build_runners(services, only)
+        runners = build_runners(services, only, lease_ttl)
         threads = start_runners(runners, stop)
         server = serve_health(*health, services, runners, threads) if health else None
         stop.wait()

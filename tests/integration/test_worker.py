@@ -255,7 +255,8 @@ def worker_env(settings: Settings) -> dict[str, str]:
 def worker_process(settings: Settings, log: Path) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [str(SHOP_BIN), "worker"],
+            # A short lease: the restarted worker waits out the killed one's lease.
+            [str(SHOP_BIN), "worker", "--lease-ttl", "3"],
             env=worker_env(settings),
             cwd=log.parent,
             stdout=out,
