@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -26,13 +25,6 @@ class RegisterIn(BaseModel):
     password: Annotated[str, Field(min_length=8, max_length=200)]
 
 
-class UserOut(BaseModel):
-    id: UUID
-    username: str
-    email: str
-    role: str
-
-
 class LoginIn(BaseModel):
     username: Annotated[str, Field(min_length=1, max_length=254)]
     password: Annotated[str, Field(min_length=1, max_length=200)]
@@ -50,18 +42,6 @@ class ProductIn(BaseModel):
     price: MinorUnits
     stock: Annotated[int, Field(strict=True, ge=0, le=10**9)]
     currency: Currency | None = None
-
-
-class ProductOut(BaseModel):
-    id: UUID
-    name: str
-    description: str
-    price: int
-    currency: str
-    stock: int
-    version: int
-    created_at: datetime
-    updated_at: datetime
 
 
 class CartItemIn(BaseModel):

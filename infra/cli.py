@@ -13,7 +13,10 @@ import typer
 from infra.settings import load_settings
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from infra.services import Services
+    from workers.replay import ReplayResult
 
 app = typer.Typer(help="Order platform operations.", no_args_is_help=True)
 users = typer.Typer(help="Accounts and roles.", no_args_is_help=True)
@@ -184,6 +187,28 @@ def list_projections() -> None:
         )
 
 
+def _replay(run: Callable[..., ReplayResult], done: str) -> None:
+    """Run a replay with a progress line on stderr, then one summary line (exit 1 on refusal).
+
+    `done` names the outcome, with {name} for the projection."""
+    import sys
+
+    from workers.replay import ProgressPrinter, ReplayError
+
+    services = _projection_services()
+    try:
+        result = run(services, ProgressPrinter(sys.stderr))
+    except ReplayError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        services.close()
+    typer.echo(
+        f"{done.format(name=result.name)}: {result.events} events in {result.seconds:.1f}s"
+        f" ({result.rate:,.0f} events/s), position {result.position}"
+    )
+
+
 @projections.command("rebuild")
 def rebuild_projection(
     name: str = typer.Argument(..., help="The projection (see `shop projections list`)"),
@@ -193,21 +218,11 @@ def rebuild_projection(
     ),
 ) -> None:
     """Empty a live view and replay the whole event history into it, holding its lease."""
-    import sys
+    from workers.replay import rebuild
 
-    from workers.replay import ProgressPrinter, ReplayError, rebuild
-
-    services = _projection_services()
-    try:
-        result = rebuild(services, name, batch_size, wait, ProgressPrinter(sys.stderr))
-    except ReplayError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        services.close()
-    typer.echo(
-        f"rebuilt {result.name}: {result.events} events in {result.seconds:.1f}s"
-        f" ({result.rate:,.0f} events/s), position {result.position}"
+    _replay(
+        lambda services, progress: rebuild(services, name, batch_size, wait, progress),
+        "rebuilt {name}",
     )
 
 
@@ -223,23 +238,13 @@ def replay_projection_into(
     ),
 ) -> None:
     """Build a projection from the history into another, new read store."""
-    import sys
+    from workers.replay import replay_into
 
-    from workers.replay import ProgressPrinter, ReplayError, replay_into
-
-    services = _projection_services()
-    try:
-        result = replay_into(
-            services, name, read_store_url, batch_size, ProgressPrinter(sys.stderr), until
-        )
-    except ReplayError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        services.close()
-    typer.echo(
-        f"replayed {result.name} into the new store: {result.events} events in"
-        f" {result.seconds:.1f}s ({result.rate:,.0f} events/s), position {result.position}"
+    _replay(
+        lambda services, progress: replay_into(
+            services, name, read_store_url, batch_size, progress, until
+        ),
+        "replayed {name} into the new store",
     )
 
 

@@ -194,6 +194,11 @@ def require_role(*roles: str) -> Callable[[User], User]:
 
 AdminUser = Annotated[User, Depends(require_role("admin"))]
 
+# A client's key for retrying a command safely: the same key names the same result.
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)
+]
+
 
 # -- positions and versions -------------------------------------------------------------------
 

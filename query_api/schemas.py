@@ -18,25 +18,6 @@ class Page(BaseModel, Generic[T]):
     offset: int
 
 
-class ProductView(BaseModel):
-    id: UUID
-    name: str
-    description: str
-    price: int
-    currency: str
-    stock: int
-    version: int
-    created_at: datetime
-    updated_at: datetime
-
-
-class UserView(BaseModel):
-    id: UUID
-    username: str
-    email: str
-    role: str
-
-
 class CartLineView(BaseModel):
     product_id: UUID
     name: str

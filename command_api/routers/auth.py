@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Response
 
-from command_api.schemas import LoginIn, RegisterIn, TokenOut, UserOut
+from command_api.schemas import LoginIn, RegisterIn, TokenOut
 from infra.accounts import AccountTaken
 from infra.http import ServicesDep, set_position, token_claims
+from infra.schemas import UserOut
 from infra.security import TokenClaims, issue_token, password_problem
 
 router = APIRouter(tags=["accounts"])
@@ -24,7 +25,7 @@ def register(body: RegisterIn, services: ServicesDep, response: Response) -> Use
     except AccountTaken as error:
         raise HTTPException(409, str(error)) from None
     set_position(response, position)
-    return UserOut(id=user.id, username=user.username, email=user.email, role=user.role)
+    return UserOut.of(user)
 
 
 @router.post("/login", response_model=TokenOut)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
-from fastapi import APIRouter, Header, HTTPException, Response
+from fastapi import APIRouter, Response
 
+from command_api.payment_errors import provider_error
 from command_api.schemas import CheckoutOut
-from infra.http import CurrentUser, ServicesDep, set_position
-from infra.payments import PaymentError, PaymentIntentRef, PaymentProviderUnavailable
+from infra.http import CurrentUser, IdempotencyKey, ServicesDep, set_position
+from infra.payments import PaymentError, PaymentIntentRef
 from infra.services import Services
 
 router = APIRouter(tags=["checkout"])
@@ -34,9 +34,7 @@ def checkout(
     user: CurrentUser,
     services: ServicesDep,
     response: Response,
-    idempotency_key: Annotated[
-        str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)
-    ] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> CheckoutOut:
     order_id = order_id_for(user.id, idempotency_key)
     order, position, placed = services.shop.place_order(user.id, order_id)
@@ -58,8 +56,7 @@ def checkout(
             # Without a key the client cannot retry this order: give its stock back now.
             if placed and idempotency_key is None:
                 services.shop.cancel_order(order.id, "payment provider unavailable", "system")
-            status = 503 if isinstance(error, PaymentProviderUnavailable) else 502
-            raise HTTPException(status, f"payment provider: {error}") from None
+            raise provider_error(error) from None
         if order.payment_intent_id is None:
             position = services.shop.attach_payment_intent(order.id, intent.id, str(user.id))
             attached = services.shop.order_for(order.id).payment_intent_id

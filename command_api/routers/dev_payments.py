@@ -8,6 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, HTTPException
 
+from command_api.payment_errors import provider_error
 from command_api.schemas import DevConfirmIn, DevConfirmOut
 from domain.errors import StateConflict
 from infra.http import CurrentUser, ServicesDep
@@ -28,5 +29,5 @@ def confirm(
     try:
         intent = services.payments.confirm_for_testing(order.payment_intent_id, body.outcome)
     except PaymentError as error:
-        raise HTTPException(502, f"payment provider: {error}") from None
+        raise provider_error(error) from None
     return DevConfirmOut(payment_intent_id=intent.id, status=intent.status)

@@ -3,24 +3,19 @@ unpaid). Stripe is asked first where money moves; the order state then follows i
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
-from fastapi import APIRouter, Header, HTTPException, Response
+from fastapi import APIRouter, Response
 
+from command_api.payment_errors import provider_error
 from command_api.schemas import FulfilIn, OrderStateOut, RefundIn, RefundOut
 from domain.errors import StateConflict
-from infra.http import AdminUser, CurrentUser, ServicesDep, set_position
-from infra.payments import PaymentError, PaymentProviderUnavailable, PaymentRequestRejected
+from infra.http import AdminUser, CurrentUser, IdempotencyKey, ServicesDep, set_position
+from infra.payments import PaymentError, PaymentRequestRejected
 
 router = APIRouter(tags=["orders"])
 
 _REFUNDS = uuid5(NAMESPACE_URL, "https://order-platform/refunds")
-
-
-def _provider_error(error: PaymentError) -> HTTPException:
-    status = 503 if isinstance(error, PaymentProviderUnavailable) else 502
-    return HTTPException(status, f"payment provider: {error}")
 
 
 @router.post("/orders/{order_id}/refunds", status_code=202, response_model=RefundOut)
@@ -30,9 +25,7 @@ def refund(
     admin: AdminUser,
     services: ServicesDep,
     response: Response,
-    idempotency_key: Annotated[
-        str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)
-    ] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> RefundOut:
     """Reserve the amount on the order, ask Stripe, record the outcome. Never more than what
     remains, whatever the provider would allow."""
@@ -59,7 +52,7 @@ def refund(
         )
     except PaymentError as error:
         services.shop.refund_failed(order_id, refund_id, str(error), actor)
-        raise _provider_error(error) from None
+        raise provider_error(error) from None
     position = services.shop.refund_submitted(order_id, refund_id, stripe_refund.id, actor)
     set_position(response, position)
     return RefundOut(
@@ -104,7 +97,7 @@ def cancel(
         except PaymentRequestRejected as error:
             raise StateConflict(f"the payment can no longer be cancelled: {error}") from None
         except PaymentError as error:
-            raise _provider_error(error) from None
+            raise provider_error(error) from None
     position = services.shop.cancel_order(order_id, "cancelled on request", str(user.id))
     set_position(response, position)
     order = services.shop.order_for(order_id)

@@ -7,9 +7,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Response
 
-from command_api.schemas import ProductIn, ProductOut
+from command_api.schemas import ProductIn
 from domain.products import Product
 from infra.http import AdminUser, ServicesDep, etag, expected_version, set_position
+from infra.schemas import ProductOut
 
 router = APIRouter(tags=["catalog"])
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from infra.http import CurrentUser
-from query_api.schemas import UserView
+from infra.schemas import UserOut
 
 router = APIRouter(tags=["accounts"])
 
 
-@router.get("/protected", response_model=UserView)
-def protected(user: CurrentUser) -> UserView:
-    return UserView(id=user.id, username=user.username, email=user.email, role=user.role)
+@router.get("/protected", response_model=UserOut)
+def protected(user: CurrentUser) -> UserOut:
+    return UserOut.of(user)

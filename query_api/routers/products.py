@@ -10,10 +10,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from sqlalchemy import func, select
 
 from infra.http import ServicesDep, etag
+from infra.schemas import ProductOut
 from infra.services import Services
 from projections.catalog import catalog_products
 from projections.product_cache import ProductCache
-from query_api.schemas import Page, ProductView
+from query_api.schemas import Page
 from query_api.waiting import Position, caught_up, wait_for
 
 router = APIRouter(tags=["catalog"])
@@ -22,13 +23,13 @@ MAX_PAGE = 100
 
 
 @router.get(
-    "/products", response_model=Page[ProductView], dependencies=[Depends(caught_up("catalog"))]
+    "/products", response_model=Page[ProductOut], dependencies=[Depends(caught_up("catalog"))]
 )
 def list_products(
     services: ServicesDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> Page[ProductView]:
+) -> Page[ProductOut]:
     live = catalog_products.c.delisted.is_(False)
     with services.read_engine.connect() as conn:
         total = conn.execute(
@@ -41,7 +42,7 @@ def list_products(
             .limit(limit)
             .offset(offset)
         ).all()
-    items = [ProductView.model_validate(row, from_attributes=True) for row in rows]
+    items = [ProductOut.model_validate(row, from_attributes=True) for row in rows]
     return Page(items=items, total=total, limit=limit, offset=offset)
 
 
@@ -55,10 +56,10 @@ def _product_page_caught_up(services: ServicesDep, position: Position) -> None:
 
 @router.get(
     "/products/{product_id}",
-    response_model=ProductView,
+    response_model=ProductOut,
     dependencies=[Depends(_product_page_caught_up)],
 )
-def get_product(product_id: UUID, services: ServicesDep, response: Response) -> ProductView:
+def get_product(product_id: UUID, services: ServicesDep, response: Response) -> ProductOut:
     product = (
         _from_redis(services, product_id) if services.redis else _from_sql(services, product_id)
     )
@@ -68,23 +69,23 @@ def get_product(product_id: UUID, services: ServicesDep, response: Response) -> 
     return product
 
 
-def _from_sql(services: Services, product_id: UUID) -> ProductView | None:
+def _from_sql(services: Services, product_id: UUID) -> ProductOut | None:
     with services.read_engine.connect() as conn:
         row = conn.execute(
             select(catalog_products).where(
                 catalog_products.c.id == product_id, catalog_products.c.delisted.is_(False)
             )
         ).first()
-    return ProductView.model_validate(row, from_attributes=True) if row else None
+    return ProductOut.model_validate(row, from_attributes=True) if row else None
 
 
-def _from_redis(services: Services, product_id: UUID) -> ProductView | None:
+def _from_redis(services: Services, product_id: UUID) -> ProductOut | None:
     assert services.redis is not None
     cache = ProductCache(services.settings.redis_namespace)
     fields: dict[str, str] = services.redis.hgetall(cache.key(product_id))  # type: ignore[assignment]
     if not fields:
         return None
-    return ProductView(
+    return ProductOut(
         id=UUID(fields["id"]),
         name=fields["name"],
         description=fields["description"],
