@@ -6,7 +6,6 @@ under the lease, through the same ViewStore.commit) must reproduce them exactly.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from infra.read_store import projection_positions
 from infra.settings import Settings
 from projections.base import RedisProjection, SqlProjection
 from projections.registry import projections_for
+from tests.support.processes import shop_env
 from tests.support.servers import ShopUnderTest, Worker
 from tests.support.shopping import add, checkout, new_product, paid_order, person
 from workers.replay import LeaseHeld, Progress, ReplayError, rebuild, replay_into
@@ -105,21 +105,10 @@ def position_of(shop: ShopUnderTest, name: str) -> int:
     return shop.services.positions.position(name, in_redis=in_redis)
 
 
-def cli_env(settings: Settings) -> dict[str, str]:
-    return {
-        **os.environ,
-        "EVENT_STORE_URL": settings.event_store_url,
-        "READ_STORE_URL": settings.read_store_url,
-        "REDIS_URL": settings.redis_url or "",
-        "REDIS_NAMESPACE": settings.redis_namespace,
-        "JWT_SECRET": settings.jwt_secret,
-    }
-
-
 def shop_command(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(SHOP_CLI), *args],
-        env=cli_env(settings),
+        env=shop_env(settings),
         capture_output=True,
         text=True,
         timeout=90,
@@ -263,7 +252,7 @@ def test_replay_into_a_new_read_store(shop: ShopUnderTest, tmp_path: Path) -> No
         ran = CliRunner().invoke(
             shop_cli,
             ["projections", "replay-into", name, "--read-store-url", url, *until],
-            env=cli_env(shop.settings),
+            env=shop_env(shop.settings),
         )
         assert ran.exit_code == 0, ran.output
         assert f"replayed {name} into the new store" in ran.output

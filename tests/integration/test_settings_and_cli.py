@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import uuid
 from pathlib import Path
@@ -10,11 +9,9 @@ from pathlib import Path
 import pytest
 
 from infra.settings import Settings, SettingsError, load_settings
+from tests.support.processes import SETTING_NAMES, SHOP_BIN, shop_env
 from tests.support.servers import ShopUnderTest
 
-ROOT = Path(__file__).resolve().parents[2]
-SHOP_BIN = ROOT / ".venv" / "bin" / "shop"
-SETTING_NAMES = {name.upper() for name in Settings.model_fields}
 GOOD_SECRET = "settings-test-secret-" + "s" * 32
 
 
@@ -92,23 +89,6 @@ def test_good_values_are_normalised(clean_env: pytest.MonkeyPatch) -> None:
 
 
 # -- the `shop` command -------------------------------------------------------------------------
-
-
-def shop_env(settings: Settings, **extra: str) -> dict[str, str]:
-    """The environment of a real `shop` process: the test's settings, nothing inherited."""
-    env = {key: value for key, value in os.environ.items() if key not in SETTING_NAMES}
-    env.update(
-        EVENT_STORE_URL=settings.event_store_url,
-        READ_STORE_URL=settings.read_store_url,
-        REDIS_NAMESPACE=settings.redis_namespace,
-        JWT_SECRET=settings.jwt_secret,
-        BCRYPT_ROUNDS=str(settings.bcrypt_rounds),
-        PYTHONPATH=str(ROOT),
-    )
-    if settings.redis_url:
-        env["REDIS_URL"] = settings.redis_url
-    env.update(extra)
-    return env
 
 
 def run_shop(

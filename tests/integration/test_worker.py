@@ -7,7 +7,6 @@ none sleeps for a projection.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import subprocess
 import threading
@@ -27,11 +26,10 @@ from infra.settings import Settings
 from projections.catalog import catalog_products
 from projections.product_cache import ProductCache
 from projections.registry import projections_for
+from tests.support.processes import SHOP_BIN, shop_env
 from tests.support.servers import ShopUnderTest, Worker, poll_until
 from workers.process import build_runners, start_runners
 
-ROOT = Path(__file__).resolve().parents[2]
-SHOP_BIN = ROOT / ".venv" / "bin" / "shop"
 WAIT = 30.0
 
 Row = tuple[str, str, int, str, int, int, bool]
@@ -235,29 +233,13 @@ def test_stock_deltas_are_not_doubled_by_restarts(
 # -- (c) a killed worker process ----------------------------------------------------------------
 
 
-def worker_env(settings: Settings) -> dict[str, str]:
-    """The environment of a real `shop worker`: the test's settings, nothing inherited."""
-    ours = {name.upper() for name in Settings.model_fields}
-    env = {key: value for key, value in os.environ.items() if key not in ours}
-    env.update(
-        EVENT_STORE_URL=settings.event_store_url,
-        READ_STORE_URL=settings.read_store_url,
-        REDIS_NAMESPACE=settings.redis_namespace,
-        JWT_SECRET=settings.jwt_secret,
-        PYTHONPATH=str(ROOT),
-    )
-    if settings.redis_url:
-        env["REDIS_URL"] = settings.redis_url
-    return env
-
-
 @contextmanager
 def worker_process(settings: Settings, log: Path) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("ab") as out:
         process = subprocess.Popen(
             # A short lease: the restarted worker waits out the killed one's lease.
             [str(SHOP_BIN), "worker", "--lease-ttl", "3"],
-            env=worker_env(settings),
+            env=shop_env(settings),
             cwd=log.parent,
             stdout=out,
             stderr=subprocess.STDOUT,
