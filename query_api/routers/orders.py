@@ -19,6 +19,7 @@ from infra.accounts import User
 from infra.http import CurrentUser, ServicesDep, require_role
 from infra.services import Services
 from projections.orders import order_history, orders, payment_timeline
+from query_api.paging import Limit, Offset
 from query_api.schemas import (
     History,
     HistoryEntry,
@@ -33,7 +34,6 @@ from query_api.waiting import caught_up
 router = APIRouter(tags=["orders"], dependencies=[Depends(caught_up("orders"))])
 
 STAFF = ("admin", "support")
-MAX_PAGE = 100
 
 
 def _lines(raw: list[dict[str, Any]]) -> list[OrderLineView]:
@@ -99,8 +99,8 @@ def list_orders(
     user: CurrentUser,
     services: ServicesDep,
     status: Annotated[str | None, Query(description=f"one of {', '.join(STATUSES)}")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 20,
+    offset: Offset = 0,
 ) -> Page[OrderView]:
     if status is not None and status not in STATUSES:
         raise HTTPException(422, f"status must be one of {', '.join(STATUSES)}")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Response
 from sqlalchemy import func, select
 
 from infra.http import ServicesDep, etag
@@ -14,12 +13,11 @@ from infra.schemas import ProductOut
 from infra.services import Services
 from projections.catalog import catalog_products
 from projections.product_cache import ProductCache
+from query_api.paging import Limit, Offset
 from query_api.schemas import Page
 from query_api.waiting import Position, caught_up, wait_for
 
 router = APIRouter(tags=["catalog"])
-
-MAX_PAGE = 100
 
 
 @router.get(
@@ -27,8 +25,8 @@ MAX_PAGE = 100
 )
 def list_products(
     services: ServicesDep,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 20,
+    offset: Offset = 0,
 ) -> Page[ProductOut]:
     live = catalog_products.c.delisted.is_(False)
     with services.read_engine.connect() as conn:
