@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # Declares that STRIPE_API_BASE is the emulator even off loopback (the compose dev profile).
     stripe_emulator: bool = False
 
+    # An order not paid within this many seconds is cancelled and its stock returned
+    # (by the worker's expiry policy); 0 keeps unpaid orders until someone cancels them.
+    pending_order_ttl_seconds: int = Field(default=1800, ge=0)
     # How long a query waits for a projection to pass the position the client sent.
     read_your_writes_timeout: float = Field(default=2.0, gt=0, le=30)
     # Event store time-outs (seconds): keep them low so a dead database answers 503 quickly.

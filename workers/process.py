@@ -8,6 +8,7 @@ import threading
 from infra.services import Services
 from infra.settings import Settings
 from projections.registry import projections_for
+from workers.expiry import UnpaidOrderExpiry
 from workers.health import serve_health
 from workers.lease import Lease
 from workers.runner import ProjectionRunner, worker_owner
@@ -63,6 +64,11 @@ def run_worker(
     try:
         runners = build_runners(services, only, lease_ttl)
         threads = start_runners(runners, stop)
+        if settings.pending_order_ttl_seconds and not only:
+            expiry = UnpaidOrderExpiry(
+                services, Lease(services.read_engine, "order-expiry", worker_owner(), lease_ttl * 9)
+            )
+            threading.Thread(target=expiry.run, args=(stop,), name="expiry", daemon=True).start()
         server = serve_health(*health, services, runners, threads) if health else None
         stop.wait()
         if server is not None:

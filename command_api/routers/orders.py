@@ -11,7 +11,8 @@ from command_api.payment_errors import provider_error
 from command_api.schemas import FulfilIn, OrderStateOut, RefundIn, RefundOut
 from domain.errors import StateConflict
 from infra.http import AdminUser, CurrentUser, IdempotencyKey, ServicesDep, set_position
-from infra.payments import PaymentError, PaymentRequestRejected
+from infra.order_payments import cancel_unpaid_order
+from infra.payments import PaymentError
 
 router = APIRouter(tags=["orders"])
 
@@ -87,18 +88,10 @@ def cancel(
     order, which gives its stock back."""
     is_staff = user.role == "admin"
     order = services.shop.order_for(order_id, None if is_staff else user.id)
-    if order.status not in ("pending_payment", "payment_failed"):
-        raise StateConflict(f"an order that is {order.status} cannot be cancelled")
-    if order.payment_intent_id is not None:
-        try:
-            services.payments.cancel_payment_intent(
-                order.payment_intent_id, idempotency_key=f"cancel-{order_id}"
-            )
-        except PaymentRequestRejected as error:
-            raise StateConflict(f"the payment can no longer be cancelled: {error}") from None
-        except PaymentError as error:
-            raise provider_error(error) from None
-    position = services.shop.cancel_order(order_id, "cancelled on request", str(user.id))
+    try:
+        position = cancel_unpaid_order(services, order, "cancelled on request", str(user.id))
+    except PaymentError as error:
+        raise provider_error(error) from None
     set_position(response, position)
     order = services.shop.order_for(order_id)
     return OrderStateOut(id=order.id, status=order.status, version=order.version)
