@@ -35,7 +35,7 @@ def poll_until(predicate: object, timeout: float, what: str) -> None:
     while not predicate():  # type: ignore[operator]
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out waiting for {what}")
-        time.sleep(0.01)
+        time.sleep(0.01)  # the poll interval
 
 
 class Worker:
