@@ -90,7 +90,7 @@ export function Layout() {
         <Outlet />
       </main>
       <footer className="site-footer">
-        <div className="container">Event Shop · prices include VAT · payments by Stripe</div>
+        <div className="container">Event Shop · every change is an event · payments by Stripe</div>
       </footer>
     </div>
   );
