@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Connection, Integer, Table, Uuid, delete, insert, update
+from sqlalchemy import BigInteger, Column, Connection, Integer, Table, Uuid, delete
 
 from domain.carts import Cart
 from infra.read_store import views_metadata
@@ -26,20 +26,10 @@ class CartView(SqlProjection):
 
     @handles(Cart.ItemAddedToCart)
     def _added(self, conn: Connection, event: Any, position: int) -> None:
-        key = (cart_lines.c.cart_id == event.originator_id) & (
-            cart_lines.c.product_id == event.product_id
-        )
-        changed = conn.execute(
-            update(cart_lines).where(key).values(quantity=cart_lines.c.quantity + event.quantity)
-        )
-        if changed.rowcount == 0:
-            conn.execute(
-                insert(cart_lines).values(
-                    cart_id=event.originator_id,
-                    product_id=event.product_id,
-                    quantity=event.quantity,
-                    added_position=position,
-                )
+        line = {"cart_id": event.originator_id, "product_id": event.product_id}
+        if not self.update_row(conn, cart_lines, line, add={"quantity": event.quantity}):
+            self.insert_row(
+                conn, cart_lines, **line, quantity=event.quantity, added_position=position
             )
 
     @handles(Cart.ItemRemovedFromCart)

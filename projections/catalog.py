@@ -14,8 +14,6 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
-    insert,
-    update,
 )
 
 from domain.products import Product
@@ -46,20 +44,20 @@ class CatalogView(SqlProjection):
 
     @handles(Product.ProductListed)
     def _listed(self, conn: Connection, event: Any, position: int) -> None:
-        conn.execute(
-            insert(catalog_products).values(
-                id=event.originator_id,
-                name=event.name,
-                description=event.description,
-                price=event.price,
-                currency=event.currency,
-                stock=event.stock,
-                version=event.originator_version,
-                delisted=False,
-                listed_position=position,
-                created_at=event.timestamp,
-                updated_at=event.timestamp,
-            )
+        self.insert_row(
+            conn,
+            catalog_products,
+            id=event.originator_id,
+            name=event.name,
+            description=event.description,
+            price=event.price,
+            currency=event.currency,
+            stock=event.stock,
+            version=event.originator_version,
+            delisted=False,
+            listed_position=position,
+            created_at=event.timestamp,
+            updated_at=event.timestamp,
         )
 
     @handles(Product.ProductDetailsRevised)
@@ -76,20 +74,25 @@ class CatalogView(SqlProjection):
 
     @handles(Product.StockReserved)
     def _reserved(self, conn: Connection, event: Any, position: int) -> None:
-        self._change(conn, event, stock=catalog_products.c.stock - event.quantity)
+        self._change(conn, event, add={"stock": -event.quantity})
 
     @handles(Product.StockReleased)
     def _released(self, conn: Connection, event: Any, position: int) -> None:
-        self._change(conn, event, stock=catalog_products.c.stock + event.quantity)
+        self._change(conn, event, add={"stock": event.quantity})
 
     @handles(Product.ProductDelisted)
     def _delisted(self, conn: Connection, event: Any, position: int) -> None:
         self._change(conn, event, delisted=True)
 
-    @staticmethod
-    def _change(conn: Connection, event: Any, **values: Any) -> None:
-        conn.execute(
-            update(catalog_products)
-            .where(catalog_products.c.id == event.originator_id)
-            .values(version=event.originator_version, updated_at=event.timestamp, **values)
+    def _change(
+        self, conn: Connection, event: Any, add: dict[str, int] | None = None, **values: Any
+    ) -> None:
+        self.update_row(
+            conn,
+            catalog_products,
+            {"id": event.originator_id},
+            add,
+            version=event.originator_version,
+            updated_at=event.timestamp,
+            **values,
         )

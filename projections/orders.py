@@ -19,9 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
-    insert,
     select,
-    update,
 )
 
 from domain.orders import REFUNDABLE, Order
@@ -123,41 +121,44 @@ class OrderViews(SqlProjection):
 
     def _history(self, conn: Connection, event: Any, position: int) -> None:
         currency = getattr(event, "currency", None) or self._currency(conn, event.originator_id)
-        conn.execute(
-            insert(order_history).values(
-                order_id=event.originator_id,
-                version=event.originator_version,
-                position=position,
-                type=type(event).__name__,
-                at=event.timestamp,
-                actor=event.actor,
-                summary=summarize(event, currency)[:500],
-                data=event_data(event),
-            )
+        self.insert_row(
+            conn,
+            order_history,
+            order_id=event.originator_id,
+            version=event.originator_version,
+            position=position,
+            type=type(event).__name__,
+            at=event.timestamp,
+            actor=event.actor,
+            summary=summarize(event, currency)[:500],
+            data=event_data(event),
         )
 
     def _shop_timeline(self, conn: Connection, event: Any, position: int) -> None:
         currency = self._currency(conn, event.originator_id)
-        conn.execute(
-            insert(payment_timeline).values(
-                position=position,
-                order_id=event.originator_id,
-                source="shop",
-                ref=getattr(event, "refund_id", None) or getattr(event, "payment_intent_id", ""),
-                type=type(event).__name__,
-                at=event.timestamp,
-                duplicate=False,
-                amount=getattr(event, "amount", None),
-                currency=currency,
-                summary=summarize(event, currency)[:500],
-            )
+        self.insert_row(
+            conn,
+            payment_timeline,
+            position=position,
+            order_id=event.originator_id,
+            source="shop",
+            ref=getattr(event, "refund_id", None) or getattr(event, "payment_intent_id", ""),
+            type=type(event).__name__,
+            at=event.timestamp,
+            duplicate=False,
+            amount=getattr(event, "amount", None),
+            currency=currency,
+            summary=summarize(event, currency)[:500],
         )
 
     def _set(self, conn: Connection, event: Any, **values: Any) -> None:
-        conn.execute(
-            update(orders)
-            .where(orders.c.id == event.originator_id)
-            .values(version=event.originator_version, updated_at=event.timestamp, **values)
+        self.update_row(
+            conn,
+            orders,
+            {"id": event.originator_id},
+            version=event.originator_version,
+            updated_at=event.timestamp,
+            **values,
         )
 
     def _status(self, conn: Connection, order_id: UUID) -> str:
@@ -165,23 +166,23 @@ class OrderViews(SqlProjection):
 
     @handles(Order.OrderPlaced)
     def _placed(self, conn: Connection, event: Any, position: int) -> None:
-        conn.execute(
-            insert(orders).values(
-                id=event.originator_id,
-                user_id=event.user_id,
-                status="pending_payment",
-                total=event.total,
-                currency=event.currency,
-                amount_refunded=0,
-                payment_intent_id=None,
-                tracking_note="",
-                dispute=None,
-                lines=json.dumps(event.lines),
-                version=event.originator_version,
-                placed_position=position,
-                created_at=event.timestamp,
-                updated_at=event.timestamp,
-            )
+        self.insert_row(
+            conn,
+            orders,
+            id=event.originator_id,
+            user_id=event.user_id,
+            status="pending_payment",
+            total=event.total,
+            currency=event.currency,
+            amount_refunded=0,
+            payment_intent_id=None,
+            tracking_note="",
+            dispute=None,
+            lines=json.dumps(event.lines),
+            version=event.originator_version,
+            placed_position=position,
+            created_at=event.timestamp,
+            updated_at=event.timestamp,
         )
 
     @handles(Order.PaymentIntentCreated)
@@ -237,15 +238,15 @@ class OrderViews(SqlProjection):
 
     @handles(StripeEventReceipt.StripeEventAccepted)
     def _accepted(self, conn: Connection, event: Any, position: int) -> None:
-        conn.execute(
-            insert(stripe_receipts).values(
-                receipt_id=event.originator_id,
-                stripe_event_id=event.stripe_event_id,
-                stripe_type=event.stripe_type,
-                order_id=event.order_id,
-                amount=event.amount,
-                currency=event.currency,
-            )
+        self.insert_row(
+            conn,
+            stripe_receipts,
+            receipt_id=event.originator_id,
+            stripe_event_id=event.stripe_event_id,
+            stripe_type=event.stripe_type,
+            order_id=event.order_id,
+            amount=event.amount,
+            currency=event.currency,
         )
         self._stripe_timeline(conn, position, event, event, duplicate=False)
 
@@ -257,22 +258,21 @@ class OrderViews(SqlProjection):
         if receipt is not None:
             self._stripe_timeline(conn, position, receipt, event, duplicate=True)
 
-    @staticmethod
     def _stripe_timeline(
-        conn: Connection, position: int, receipt: Any, event: Any, duplicate: bool
+        self, conn: Connection, position: int, receipt: Any, event: Any, duplicate: bool
     ) -> None:
         note = " (duplicate delivery, ignored)" if duplicate else ""
-        conn.execute(
-            insert(payment_timeline).values(
-                position=position,
-                order_id=receipt.order_id,
-                source="stripe",
-                ref=receipt.stripe_event_id,
-                type=receipt.stripe_type,
-                at=event.timestamp,
-                duplicate=duplicate,
-                amount=receipt.amount,
-                currency=receipt.currency,
-                summary=f"Stripe event {receipt.stripe_type} received{note}",
-            )
+        self.insert_row(
+            conn,
+            payment_timeline,
+            position=position,
+            order_id=receipt.order_id,
+            source="stripe",
+            ref=receipt.stripe_event_id,
+            type=receipt.stripe_type,
+            at=event.timestamp,
+            duplicate=duplicate,
+            amount=receipt.amount,
+            currency=receipt.currency,
+            summary=f"Stripe event {receipt.stripe_type} received{note}",
         )
