@@ -11,6 +11,8 @@ from domain.errors import InvalidCommand, NotFound
 
 CART_NAMESPACE = uuid5(NAMESPACE_URL, "https://order-platform/carts")
 MAX_LINE_QUANTITY = 1000
+# Keeps an order (and its stored and projected forms) to a sensible size.
+MAX_LINES = 100
 
 
 def cart_id_for(user_id: UUID) -> UUID:
@@ -51,6 +53,8 @@ class Cart(Aggregate):
                 if in_stock
                 else "out of stock"
             )
+        if product_id not in self.lines and len(self.lines) >= MAX_LINES:
+            raise InvalidCommand(f"a cart holds at most {MAX_LINES} different products")
         if wanted > MAX_LINE_QUANTITY:
             raise InvalidCommand(f"at most {MAX_LINE_QUANTITY} of one product per order")
         self._add(product_id, quantity)

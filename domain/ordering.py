@@ -39,6 +39,9 @@ class Ordering(ShopCore):
             if product is None or product.delisted:
                 raise InvalidCommand("unknown product (or no longer sold)")
             cart = self.cart_of(user_id) or Cart(user_id=user_id)
+            others = [self.load(Product, pid) for pid in cart.lines if pid != product_id]
+            if any(other.currency != product.currency for other in others):
+                raise InvalidCommand("a cart holds one currency; check out the other first")
             cart.add(product_id, quantity, in_stock=product.stock)
             return cart, self.store(cart)
 
@@ -91,6 +94,10 @@ class Ordering(ShopCore):
                     }
                 )
             total = sum(line["unit_price"] * line["quantity"] for line in lines)
+            if total < 1:
+                raise InvalidCommand(
+                    "nothing to pay: the order total must be at least 1 minor unit"
+                )
             order = Order._create(
                 Order.OrderPlaced,
                 id=order_id,
@@ -157,6 +164,16 @@ class Ordering(ShopCore):
             return self.store(order)
 
         return self.retrying(submitted)
+
+    def refund_outcome_unknown(
+        self, order_id: UUID, refund_id: str, reason: str, actor: str
+    ) -> int:
+        def unknown() -> int:
+            order = self.load(Order, order_id)
+            order.refund_outcome_unknown(refund_id, reason, actor)
+            return self.store(order)
+
+        return self.retrying(unknown)
 
     def refund_failed(self, order_id: UUID, refund_id: str, reason: str, actor: str) -> int:
         def failed() -> int:

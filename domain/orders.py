@@ -30,6 +30,16 @@ REFUNDABLE = ("paid", "fulfilled", "partially_refunded")
 STRIPE = "stripe"
 
 
+def status_after_refund(status: str, amount_refunded: int, total: int) -> str:
+    """A full refund makes any refundable order refunded; a partial one marks a paid order,
+    but leaves a fulfilled one fulfilled (it has shipped, whatever money went back)."""
+    if status not in REFUNDABLE:
+        return status
+    if amount_refunded >= total:
+        return "refunded"
+    return status if status == "fulfilled" else "partially_refunded"
+
+
 class Order(Aggregate):
     class OrderPlaced(Aggregate.Created):
         user_id: UUID
@@ -85,6 +95,11 @@ class Order(Aggregate):
         actor: str
 
     class RefundFailed(Aggregate.Event):
+        refund_id: str
+        reason: str
+        actor: str
+
+    class RefundOutcomeUnknown(Aggregate.Event):
         refund_id: str
         reason: str
         actor: str
@@ -153,9 +168,14 @@ class Order(Aggregate):
         """Reserve the amount before Stripe is asked, so racing refunds cannot exceed the total."""
         if self.status not in REFUNDABLE:
             raise StateConflict(f"an order that is {self.status} cannot be refunded")
-        if refund_id in self.refunds:
-            # A concurrent retry with the same Idempotency-Key: one request asks Stripe, once.
-            raise StateConflict("this refund has already been requested; retry to see it")
+        earlier = self.refunds.get(refund_id)
+        if earlier is not None:
+            if earlier["state"] != "unknown":
+                # A concurrent retry with the same Idempotency-Key: one request asks Stripe.
+                raise StateConflict("this refund has already been requested; retry to see it")
+            # Stripe's answer was lost: ask again (the amount is still reserved).
+            self._refund_requested(refund_id, earlier["amount"], actor)
+            return
         if amount < 1:
             raise InvalidCommand("refund amount must be at least 1 minor unit")
         if amount > self.refundable:
@@ -166,6 +186,11 @@ class Order(Aggregate):
 
     def refund_submitted(self, refund_id: str, stripe_refund_id: str, actor: str) -> None:
         self._refund_submitted(refund_id, stripe_refund_id, actor)
+
+    def refund_outcome_unknown(self, refund_id: str, reason: str, actor: str) -> None:
+        """Stripe did not answer: the refund may have happened, so its amount stays reserved
+        until a retry under the same key learns the outcome."""
+        self._refund_unknown(refund_id, reason, actor)
 
     def refund_failed(self, refund_id: str, reason: str, actor: str) -> None:
         if self.refunds.get(refund_id, {}).get("state") != "failed":
@@ -185,13 +210,15 @@ class Order(Aggregate):
             fact.event_id, fact.type, fact.object_id, fact.amount, fact.currency, STRIPE
         )
         kind = fact.type
+        if kind.startswith("payment_intent.") and not self._is_our_intent(fact):
+            return  # recorded, but another PaymentIntent never moves this order
         if kind == "payment_intent.processing" and PAYMENT_RANK[self.payment_state] < 1:
             self._processing(STRIPE)
         elif kind == "payment_intent.payment_failed":
             if self.status == "pending_payment" and PAYMENT_RANK[self.payment_state] < 2:
                 self._failed(fact.reason or "payment failed", STRIPE)
         elif kind == "payment_intent.succeeded":
-            if self.payment_state != "succeeded":
+            if self.payment_state != "succeeded" and self._pays_in_full(fact):
                 self._succeeded(fact.amount if fact.amount is not None else self.total, STRIPE)
         elif kind == "payment_intent.canceled":
             if self.status in ("pending_payment", "payment_failed"):
@@ -205,6 +232,19 @@ class Order(Aggregate):
             self._dispute_opened(fact.object_id, fact.amount or 0, fact.reason or "", STRIPE)
         elif kind == "charge.dispute.closed":
             self._dispute_closed(fact.object_id, fact.status or "closed", STRIPE)
+
+    def _is_our_intent(self, fact: StripeFact) -> bool:
+        """Our PaymentIntent, or (before it is attached) one naming this order and its
+        currency."""
+        if self.payment_intent_id is not None:
+            return fact.payment_intent_id == self.payment_intent_id
+        return fact.currency in (None, self.currency)
+
+    def _pays_in_full(self, fact: StripeFact) -> bool:
+        return (fact.amount is None or fact.amount >= self.total) and fact.currency in (
+            None,
+            self.currency,
+        )
 
     def _on_refund_object(self, fact: StripeFact) -> None:
         ours = next(
@@ -283,6 +323,10 @@ class Order(Aggregate):
     def _refund_submitted(self, refund_id: str, stripe_refund_id: str, actor: str) -> None:
         self.refunds[refund_id].update(state="submitted", stripe_refund_id=stripe_refund_id)
 
+    @event(RefundOutcomeUnknown)
+    def _refund_unknown(self, refund_id: str, reason: str, actor: str) -> None:
+        self.refunds[refund_id]["state"] = "unknown"
+
     @event(RefundFailed)
     def _refund_failed(self, refund_id: str, reason: str, actor: str) -> None:
         self.refunds.setdefault(refund_id, {"amount": 0})["state"] = "failed"
@@ -293,8 +337,7 @@ class Order(Aggregate):
     ) -> None:
         self.amount_refunded = amount_refunded
         self.settled_refunds = settled_refunds
-        if self.status in REFUNDABLE:
-            self.status = "refunded" if amount_refunded >= self.total else "partially_refunded"
+        self.status = status_after_refund(self.status, amount_refunded, self.total)
 
     @event(DisputeOpened)
     def _dispute_opened(self, dispute_id: str, amount: int, reason: str, actor: str) -> None:

@@ -149,11 +149,11 @@ class AccountStore:
         now = int(time.time())
         with self.engine.begin() as conn:
             conn.execute(delete(revoked_tokens).where(revoked_tokens.c.expires_at < now))
-            exists = conn.execute(
-                select(revoked_tokens.c.jti).where(revoked_tokens.c.jti == jti)
-            ).first()
-            if exists is None:
+        try:
+            with self.engine.begin() as conn:
                 conn.execute(insert(revoked_tokens).values(jti=jti, expires_at=expires_at))
+        except IntegrityError:
+            pass  # already revoked (a repeated or concurrent logout with the same token)
 
     def is_revoked(self, jti: str) -> bool:
         with self.engine.connect() as conn:

@@ -212,13 +212,15 @@ def requested_position(
 ) -> int | None:
     if x_event_position is None or x_event_position == "":
         return None
-    # isascii: str.isdigit() also accepts "²", which int() refuses (a 500, not a 400).
-    if not (x_event_position.isascii() and x_event_position.isdigit()):
+    # isascii: str.isdigit() also accepts "²"; the length keeps int() and the databases happy.
+    if not (
+        x_event_position.isascii() and x_event_position.isdigit() and len(x_event_position) <= 18
+    ):
         raise HTTPException(400, f"{POSITION_HEADER} must be a non-negative integer")
     return int(x_event_position)
 
 
-_ETAG = re.compile(r'^(?:W/)?"?(\d+)"?$')
+_ETAG = re.compile(r'^(?:W/)?"?(\d{1,18})"?$')
 
 
 def expected_version(

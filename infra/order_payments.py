@@ -21,5 +21,8 @@ def cancel_unpaid_order(services: Services, order: Order, reason: str, actor: st
                 order.payment_intent_id, idempotency_key=f"cancel-{order.id}"
             )
         except PaymentRequestRejected as error:
-            raise StateConflict(f"the payment can no longer be cancelled: {error}") from None
+            # Already cancelled (an earlier attempt got that far): carry on with the order.
+            intent = services.payments.retrieve_payment_intent(order.payment_intent_id)
+            if intent.status != "canceled":
+                raise StateConflict(f"the payment can no longer be cancelled: {error}") from None
     return services.shop.cancel_order(order.id, reason, actor)

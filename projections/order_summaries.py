@@ -34,6 +34,8 @@ def summarize(event: Any, currency: str) -> str:
             return f"Refund of {money(event.amount)} requested"
         case "RefundSubmitted":
             return f"Refund sent to Stripe ({event.stripe_refund_id})"
+        case "RefundOutcomeUnknown":
+            return f"Refund outcome unknown ({event.reason}); retry to learn it"
         case "RefundFailed":
             return f"Refund failed: {event.reason}"
         case "RefundSettled":

@@ -21,12 +21,16 @@ from sqlalchemy import (
     Uuid,
     select,
 )
+from sqlalchemy.dialects import mysql
 
-from domain.orders import REFUNDABLE, Order
+from domain.orders import Order, status_after_refund
 from domain.payment_records import StripeEventReceipt
 from infra.read_store import UTCDateTime, views_metadata
 from projections.base import SqlProjection, handles
 from projections.order_summaries import summarize
+
+# MySQL's TEXT stops at 64 KB: an order's lines and an event's data get MEDIUMTEXT there.
+LongText = Text().with_variant(mysql.MEDIUMTEXT(), "mysql")
 
 orders = Table(
     "orders",
@@ -40,7 +44,7 @@ orders = Table(
     Column("payment_intent_id", String(255)),
     Column("tracking_note", String(500), nullable=False),
     Column("dispute", String(32)),
-    Column("lines", Text, nullable=False),
+    Column("lines", LongText, nullable=False),
     Column("version", Integer, nullable=False),
     Column("placed_position", BigInteger, nullable=False, index=True),
     Column("created_at", UTCDateTime, nullable=False),
@@ -57,7 +61,7 @@ order_history = Table(
     Column("at", UTCDateTime, nullable=False),
     Column("actor", String(64), nullable=False),
     Column("summary", String(500), nullable=False),
-    Column("data", Text, nullable=False),
+    Column("data", LongText, nullable=False),
 )
 
 payment_timeline = Table(
@@ -93,6 +97,7 @@ _SHOP_PAYMENT_EVENTS = (
     Order.RefundRequested,
     Order.RefundSubmitted,
     Order.RefundFailed,
+    Order.RefundOutcomeUnknown,
     Order.OrderCancelled,
 )
 
@@ -142,7 +147,9 @@ class OrderViews(SqlProjection):
             position=position,
             order_id=event.originator_id,
             source="shop",
-            ref=getattr(event, "refund_id", None) or getattr(event, "payment_intent_id", ""),
+            ref=getattr(event, "refund_id", None)
+            or getattr(event, "payment_intent_id", None)
+            or str(event.originator_id),
             type=type(event).__name__,
             at=event.timestamp,
             duplicate=False,
@@ -160,9 +167,6 @@ class OrderViews(SqlProjection):
             updated_at=event.timestamp,
             **values,
         )
-
-    def _status(self, conn: Connection, order_id: UUID) -> str:
-        return str(conn.execute(select(orders.c.status).where(orders.c.id == order_id)).scalar())
 
     @handles(Order.OrderPlaced)
     def _placed(self, conn: Connection, event: Any, position: int) -> None:
@@ -197,6 +201,7 @@ class OrderViews(SqlProjection):
         Order.RefundRequested,
         Order.RefundSubmitted,
         Order.RefundFailed,
+        Order.RefundOutcomeUnknown,
     )
     def _touched(self, conn: Connection, event: Any, position: int) -> None:
         self._set(conn, event)
@@ -219,12 +224,11 @@ class OrderViews(SqlProjection):
 
     @handles(Order.RefundSettled)
     def _refunded(self, conn: Connection, event: Any, position: int) -> None:
-        values: dict[str, Any] = {"amount_refunded": event.amount_refunded}
-        if self._status(conn, event.originator_id) in REFUNDABLE:
-            total = conn.execute(select(orders.c.total).where(orders.c.id == event.originator_id))
-            full = event.amount_refunded >= int(total.scalar_one())
-            values["status"] = "refunded" if full else "partially_refunded"
-        self._set(conn, event, **values)
+        row = conn.execute(
+            select(orders.c.status, orders.c.total).where(orders.c.id == event.originator_id)
+        ).one()
+        status = status_after_refund(row.status, event.amount_refunded, row.total)
+        self._set(conn, event, amount_refunded=event.amount_refunded, status=status)
 
     @handles(Order.DisputeOpened)
     def _dispute_opened(self, conn: Connection, event: Any, position: int) -> None:

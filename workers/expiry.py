@@ -22,6 +22,9 @@ from workers.lease import Lease
 log = logging.getLogger("shop.expiry")
 
 BATCH = 100
+# A failed payment's PaymentIntent can still be paid with another card: cancel it too, so a
+# late payment cannot arrive for stock that has gone back on the shelf.
+UNPAID = ("pending_payment", "payment_failed")
 SYSTEM = "system"
 
 
@@ -38,7 +41,7 @@ class UnpaidOrderExpiry:
         with self.services.read_engine.connect() as conn:
             candidates = conn.execute(
                 select(orders.c.id)
-                .where(orders.c.status == "pending_payment", orders.c.created_at < cutoff)
+                .where(orders.c.status.in_(UNPAID), orders.c.created_at < cutoff)
                 .order_by(orders.c.placed_position)
                 .limit(BATCH)
             ).scalars()
@@ -47,7 +50,7 @@ class UnpaidOrderExpiry:
         minutes = int(self.ttl.total_seconds() // 60)
         for order_id in ids:
             order = self.services.shop.order_for(order_id)
-            if order.status != "pending_payment" or order.created_on >= cutoff:
+            if order.status not in UNPAID or order.created_on >= cutoff:
                 continue
             try:
                 cancel_unpaid_order(

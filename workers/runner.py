@@ -41,12 +41,15 @@ class ProjectionRunner:
 
     def run(self, stop: threading.Event) -> None:
         """Run until `stop` is set; waits while another worker holds the lease."""
-        self.store.setup()
         backoff = 0.5
+        ready = False
         while not stop.is_set():
-            # The lease calls are inside the try too: an outage of the read store must pause
-            # this thread, not end it (the process would stay up with a dead projection).
+            # Setup and the lease calls are inside the try too: an outage of a store must
+            # pause this thread, not end it (the process would stay up with a dead projection).
             try:
+                if not ready:
+                    self.store.setup()
+                    ready = True
                 if not self.lease.try_acquire():
                     log.info("%s: lease held elsewhere, standing by", self.name)
                     stop.wait(self.lease.ttl / 3)

@@ -12,7 +12,7 @@ from command_api.schemas import FulfilIn, OrderStateOut, RefundIn, RefundOut
 from domain.errors import StateConflict
 from infra.http import AdminUser, CurrentUser, IdempotencyKey, ServicesDep, set_position
 from infra.order_payments import cancel_unpaid_order
-from infra.payments import PaymentError
+from infra.payments import PaymentError, PaymentProviderUnavailable
 
 router = APIRouter(tags=["orders"])
 
@@ -35,7 +35,8 @@ def refund(
     ).hex
     order = services.shop.order_for(order_id)
     earlier = order.refunds.get(refund_id)
-    if earlier is not None:  # a repeated Idempotency-Key: report, do not refund again
+    if earlier is not None and earlier["state"] in ("submitted", "failed"):
+        # A repeated Idempotency-Key: report, do not refund again.
         return RefundOut(
             refund_id=refund_id,
             order_id=order_id,
@@ -46,11 +47,18 @@ def refund(
     if order.payment_intent_id is None:
         raise StateConflict("this order has no payment to refund")
     actor = str(admin.id)
-    services.shop.request_refund(order_id, refund_id, body.amount, actor)
+    amount = earlier["amount"] if earlier is not None else body.amount
+    # Records the request (409 while the same refund is in flight) before Stripe is asked.
+    services.shop.request_refund(order_id, refund_id, amount, actor)
     try:
         stripe_refund = services.payments.refund(
-            order.payment_intent_id, body.amount, idempotency_key=f"refund-{refund_id}"
+            order.payment_intent_id, amount, idempotency_key=f"refund-{refund_id}"
         )
+    except PaymentProviderUnavailable as error:
+        # Stripe may have refunded before the line dropped: keep the amount reserved, and
+        # let a retry with the same Idempotency-Key ask again under the same Stripe key.
+        services.shop.refund_outcome_unknown(order_id, refund_id, str(error), actor)
+        raise provider_error(error) from None
     except PaymentError as error:
         services.shop.refund_failed(order_id, refund_id, str(error), actor)
         raise provider_error(error) from None
@@ -59,7 +67,7 @@ def refund(
     return RefundOut(
         refund_id=refund_id,
         order_id=order_id,
-        amount=body.amount,
+        amount=amount,
         state="submitted",
         stripe_refund_id=stripe_refund.id,
     )

@@ -14,10 +14,12 @@ from command_api.schemas import WebhookOut
 from domain.stripe_facts import read_stripe_event
 from infra.http import ServicesDep, set_position
 from infra.payments import WebhookSignatureError
+from infra.settings import Settings
 
 router = APIRouter(tags=["payments"])
 
 MAX_WEBHOOK_BYTES = 512 * 1024
+OFFLINE_SECRET = Settings.model_fields["stripe_webhook_secret"].default
 
 
 @router.post("/webhooks/stripe", response_model=WebhookOut)
@@ -25,6 +27,10 @@ async def stripe_webhook(request: Request, services: ServicesDep) -> object:
     body = await request.body()
     if len(body) > MAX_WEBHOOK_BYTES:
         raise HTTPException(413, "webhook body too large")
+    settings = services.settings
+    if not settings.stripe_is_emulated and settings.stripe_webhook_secret == OFFLINE_SECRET:
+        # Never verify real Stripe deliveries against a secret published in this repository.
+        raise HTTPException(503, "STRIPE_WEBHOOK_SECRET is not configured")
     signature = request.headers.get("Stripe-Signature")
     try:
         payload = services.payments.verify_webhook(body, signature)

@@ -81,7 +81,7 @@ def _from_redis(services: Services, product_id: UUID) -> ProductOut | None:
     assert services.redis is not None
     cache = ProductCache(services.settings.redis_namespace)
     fields: dict[str, str] = services.redis.hgetall(cache.key(product_id))  # type: ignore[assignment]
-    if not fields:
+    if "id" not in fields:  # gone, or only a stock change that outlived a delisting
         return None
     return ProductOut(
         id=UUID(fields["id"]),

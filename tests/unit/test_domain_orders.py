@@ -491,3 +491,44 @@ def test_stored_order_and_cart_events_of_today_still_load(shop: Shop) -> None:
     cart = shop.load(Cart, cart_id_for(USER))
     assert (cart.version, cart.user_id) == (5, USER)
     assert cart.lines == {PRODUCT: 3}
+
+
+# -- what may pay an order, and refunds after fulfilment ---------------------------------------
+
+
+def test_only_our_payment_intent_in_full_and_in_our_currency_pays_the_order() -> None:
+    order = new_order(total=3000)
+    order.receive(fact("payment_intent.succeeded", {**intent("succeeded"), "id": "pi_other"}))
+    order.receive(fact("payment_intent.succeeded", {**intent("succeeded"), "amount": 1}))
+    order.receive(fact("payment_intent.succeeded", {**intent("succeeded"), "currency": "jpy"}))
+    assert order.status == "pending_payment"
+    order.receive(fact("payment_intent.succeeded", intent("succeeded")))
+    assert order.status == "paid"
+
+
+def test_a_partial_refund_leaves_a_fulfilled_order_fulfilled_and_a_full_one_refunds_it() -> None:
+    order = new_order(total=3000)
+    order.receive(fact("payment_intent.succeeded", intent("succeeded")))
+    order.fulfil("DHL 1", "admin")
+    charge = {"id": "ch_1", "object": "charge", "payment_intent": "pi_1", "currency": "eur"}
+    order.receive(fact("charge.refunded", {**charge, "amount_refunded": 1000}))
+    assert (order.status, order.amount_refunded) == ("fulfilled", 1000)
+    with pytest.raises(StateConflict):
+        order.fulfil("again", "admin")  # the tracking note is not overwritten
+    assert order.tracking_note == "DHL 1"
+    order.receive(fact("charge.refunded", {**charge, "amount_refunded": 3000}))
+    assert order.status == "refunded"
+
+
+def test_a_cart_holds_one_currency_and_an_order_must_cost_something(shop: Shop) -> None:
+    euros, _ = shop.list_product(name="A", description="", price=100, currency="EUR", stock=5)
+    dollars, _ = shop.list_product(name="B", description="", price=100, currency="USD", stock=5)
+    free, _ = shop.list_product(name="C", description="", price=0, currency="EUR", stock=5)
+    shop.add_to_cart(USER, euros.id, 1)
+    with pytest.raises(InvalidCommand, match="one currency"):
+        shop.add_to_cart(USER, dollars.id, 1)
+    other_user = uuid.uuid4()
+    shop.add_to_cart(other_user, free.id, 1)
+    with pytest.raises(InvalidCommand, match="at least 1 minor unit"):
+        shop.place_order(other_user, uuid.uuid4())
+    assert shop.load(Product, free.id).stock == 5  # nothing was reserved

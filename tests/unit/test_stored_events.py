@@ -2,7 +2,7 @@
 
 tests/fixtures/stored_events_v1.json holds the stored form (topic + state) of every event
 class as first written: accounts, a product's life, a cart, an order paid, part-refunded,
-disputed and fulfilled, one paid after a failure, and one cancelled. Never regenerate it: when
+disputed, fulfilled and then left with a refund of unknown outcome, one paid after a failure, and one cancelled. Never regenerate it: when
 an event's shape changes, add a class_version and an upcaster, and keep this file as it is
 (append samples of new event classes instead).
 """
@@ -101,6 +101,7 @@ def test_aggregates_rebuild_from_the_stored_events(shop: Shop) -> None:
     assert paid.amount_refunded == 1000
     assert paid.refundable == 4998 - 1000
     assert paid.refunds["r2"]["state"] == "failed"
+    assert paid.refunds["r1"]["state"] == "unknown"
     assert paid.disputes == {"dp_1": "won"}
 
     retried = shop.load(Order, RETRIED)
