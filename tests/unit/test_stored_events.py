@@ -2,9 +2,10 @@
 
 tests/fixtures/stored_events_v1.json holds the stored form (topic + state) of every event
 class as first written: accounts, a product's life, a cart, an order paid, part-refunded,
-disputed, fulfilled and then left with a refund of unknown outcome, one paid after a failure, and one cancelled. Never regenerate it: when
-an event's shape changes, add a class_version and an upcaster, and keep this file as it is
-(append samples of new event classes instead).
+disputed, fulfilled and then left with a refund of unknown outcome, one paid after a
+failure, and one cancelled. Never regenerate it: when an event's shape changes, add a
+class_version and an upcaster, and keep this file as it is (append samples of new event
+classes instead).
 """
 
 from __future__ import annotations
