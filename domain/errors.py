@@ -21,5 +21,9 @@ class ConcurrentUpdate(StateConflict):
     """Someone else saved the aggregate between our load and our save (HTTP 409)."""
 
 
+class VersionRequired(DomainError):
+    """The change is only safe against a known version: send If-Match (HTTP 428)."""
+
+
 class StaleVersion(DomainError):
     """The client's If-Match names a version that is no longer current (HTTP 412)."""

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from domain.accounts import Account
 from domain.core import ShopCore
+from domain.errors import VersionRequired
 from domain.ordering import Ordering
 from domain.products import Product
 
@@ -38,6 +39,13 @@ class Shop(Ordering, ShopCore):
         self, product_id: UUID, expected_version: int | None, **fields: Any
     ) -> tuple[Product, int]:
         with self.editing(Product, product_id, expected_version) as product:
+            if expected_version is None and fields["stock"] != product.stock:
+                # Stock moves with every checkout: setting it from a form read earlier
+                # would undo reservations made since, and oversell.
+                raise VersionRequired(
+                    "changing stock needs If-Match with the version you read"
+                    f" (current: {product.version}, stock {product.stock})"
+                )
             product.revise(**fields)
         return product, self.store(product)
 

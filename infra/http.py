@@ -26,6 +26,7 @@ from domain.errors import (
     NotFound,
     StaleVersion,
     StateConflict,
+    VersionRequired,
 )
 from infra.accounts import User
 from infra.health import check_dependencies
@@ -38,6 +39,7 @@ POSITION_HEADER = "X-Event-Position"
 
 _STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (StaleVersion, 412),
+    (VersionRequired, 428),
     (StateConflict, 409),
     (NotFound, 404),
     (InvalidCommand, 422),
@@ -49,7 +51,7 @@ class ErrorOut(BaseModel):
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorOut} for status in (400, 401, 403, 404, 409, 412, 503)
+    status: {"model": ErrorOut} for status in (400, 401, 403, 404, 409, 412, 428, 503)
 }
 
 

@@ -105,6 +105,8 @@ def test_route_access(
     body = PRODUCT_BODY if method in ("POST", "PUT") and "products" in path else None
     before = shop.services.shop.recorder.max_notification_id()
 
+    if method == "PUT":  # changing stock needs the version read (If-Match)
+        headers = {**headers, "If-Match": f'"{product.version}"'}
     answer = shop.http.request(method, path.format(id=product.id), json=body, headers=headers)
 
     want = expected_status(caller, audience, success)

@@ -260,6 +260,25 @@ def test_current_if_match_is_accepted_and_bumps_the_version(shop: ShopUnderTest)
     assert deleted.status_code == 204, deleted.text
 
 
+def test_changing_stock_needs_if_match_so_reservations_are_not_undone(
+    shop: ShopUnderTest,
+) -> None:
+    product_id = shop.create_product(stock=3).json()["id"]
+    product = shop.services.shop.load(Product, uuid.UUID(product_id))
+    product.reserve(uuid.uuid4(), 2)  # a checkout took two meanwhile
+    shop.services.shop.store(product)
+    # A form read before that checkout still says 3: without If-Match it may not set stock.
+    answer = put(shop, product_id, None, stock=3, description="Fixed typo")
+    assert_json_error(answer, 428)
+    stored = shop.services.shop.load(Product, uuid.UUID(product_id))
+    assert (stored.stock, stored.description) == (1, "Short and stout")
+    # An edit that leaves stock as it is needs no version; one that names it may change it.
+    assert put(shop, product_id, None, stock=1, description="Fixed typo").status_code == 200
+    answer = put(shop, product_id, f'"{stored.version + 1}"', stock=10)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["stock"] == 10
+
+
 def test_malformed_if_match_is_400(shop: ShopUnderTest) -> None:
     product_id = shop.create_product().json()["id"]
     for bad in ('"abc"', "v1", '"1", "2"', "-1", '""'):

@@ -43,7 +43,7 @@ def populate(shop: ShopUnderTest) -> int:
     answer = shop.http.put(
         f"/products/{revised}",
         json={"name": "Kettle", "description": "Whistles", "price": 650, "stock": 7},
-        headers=admin,
+        headers={**admin, "If-Match": '"1"'},
     )
     assert answer.status_code == 200, answer.text
     delisted = new_product(shop)

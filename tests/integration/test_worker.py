@@ -123,7 +123,9 @@ def position_of(answer: object) -> int:
 def revise(shop: ShopUnderTest, product_id: object, **fields: object) -> int:
     body: dict[str, object] = {"name": "Teapot", "price": 1999, "stock": 5}
     body.update(fields)
-    answer = shop.http.put(f"/products/{product_id}", json=body, headers=shop.admin())
+    version = shop.services.shop.load(Product, uuid.UUID(str(product_id))).version
+    headers = {**shop.admin(), "If-Match": f'"{version}"'}
+    answer = shop.http.put(f"/products/{product_id}", json=body, headers=headers)
     assert answer.status_code == 200, answer.text
     return position_of(answer)
 
