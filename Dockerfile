@@ -24,11 +24,14 @@ ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 COPY pyproject.toml ./
 COPY domain/ domain/
+COPY application/ application/
 COPY command_api/ command_api/
 COPY query_api/ query_api/
 COPY projections/ projections/
 COPY workers/ workers/
 COPY infra/ infra/
+COPY web/ web/
+COPY entrypoints/ entrypoints/
 # A regular (non-editable) install: the runtime image needs only the venv, not /src.
 RUN --mount=type=cache,target=/root/.cache/pip pip install .
 

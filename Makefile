@@ -45,7 +45,7 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 
 typecheck: $(BIN)/.installed
-	$(BIN)/mypy domain command_api query_api projections workers infra
+	$(BIN)/mypy domain application command_api query_api projections workers infra web entrypoints
 
 pytest: $(BIN)/.installed frontend browser
 	$(BIN)/pytest -q $(PYTEST_ARGS)

@@ -35,7 +35,7 @@ def gateway(settings: Settings, start_timeout: float = 60.0) -> Iterator[str]:
         sys.executable,
         "-m",
         "uvicorn",
-        "infra.gateway:create_gateway",
+        "entrypoints.gateway:create_gateway",
         "--factory",
         "--host",
         "127.0.0.1",

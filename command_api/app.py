@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from command_api.routers import auth, cart, checkout, dev_payments, orders, products, webhooks
-from infra.http import create_base_app
 from infra.services import Services
 from infra.settings import get_settings
+from web.app import create_base_app
 
 
 def create_app(services: Services | None = None) -> FastAPI:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import HTTPException
 
-from infra.payments import PaymentError, PaymentProviderUnavailable
+from application.payments import PaymentError, PaymentProviderUnavailable
 
 
 def provider_error(error: PaymentError) -> HTTPException:

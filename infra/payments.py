@@ -9,15 +9,35 @@ retried command must not charge twice (on real Stripe; the emulator ignores the 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import stripe
 
+from application.payments import (
+    CardOutcome,
+    NotEmulatedError,
+    PaymentDeclined,
+    PaymentError,
+    PaymentIntentRef,
+    PaymentProviderUnavailable,
+    PaymentRequestRejected,
+    RefundRef,
+    WebhookSignatureError,
+)
 from infra.settings import Settings
 
-CardOutcome = Literal["success", "decline"]
+__all__ = [
+    "NotEmulatedError",
+    "PaymentDeclined",
+    "PaymentError",
+    "PaymentGateway",
+    "PaymentIntentRef",
+    "PaymentProviderUnavailable",
+    "PaymentRequestRejected",
+    "RefundRef",
+    "WebhookSignatureError",
+    "sign_for_testing",
+]
 
 # Stripe's magic test payment methods; both behave the same on real Stripe (test mode) and on
 # localstripe. 4000000000000002 ("chargeDeclined") would *succeed* on the emulator.
@@ -25,57 +45,6 @@ _TEST_PAYMENT_METHODS: dict[str, str] = {
     "success": "pm_card_visa",
     "decline": "pm_card_chargeCustomerFail",
 }
-EMULATOR_WEBHOOK_NAME = "shop"
-
-
-class PaymentError(Exception):
-    """Base of every error this gateway raises."""
-
-
-class PaymentDeclined(PaymentError):
-    """The card was declined: the customer should try another payment method."""
-
-    def __init__(self, message: str, code: str | None = None, payment_intent_id: str | None = None):
-        super().__init__(message)
-        self.code = code
-        self.payment_intent_id = payment_intent_id
-
-
-class PaymentProviderUnavailable(PaymentError):
-    """Stripe could not be reached, timed out, rate-limited us or failed (5xx): answer 503."""
-
-
-class PaymentRequestRejected(PaymentError):
-    """Stripe refused the request (4xx other than a decline): a bug or bad state, not transient."""
-
-    def __init__(self, message: str, http_status: int | None = None, code: str | None = None):
-        super().__init__(message)
-        self.http_status = http_status
-        self.code = code
-
-
-class NotEmulatedError(PaymentError):
-    """A test-only operation was asked of real Stripe."""
-
-
-class WebhookSignatureError(PaymentError):
-    """A webhook body that is unsigned, badly signed, stale or not a Stripe event: answer 400."""
-
-
-@dataclass(frozen=True, slots=True)
-class PaymentIntentRef:
-    id: str
-    client_secret: str | None
-    status: str
-    amount: int
-    currency: str
-
-
-@dataclass(frozen=True, slots=True)
-class RefundRef:
-    id: str
-    amount: int
-    status: str | None
 
 
 def _translate(error: stripe.StripeError) -> PaymentError:
@@ -232,22 +201,3 @@ def sign_for_testing(payload: bytes, secret: str, timestamp: int | None = None) 
         secret,
         int(time.time()) if timestamp is None else timestamp,
     )
-
-
-def register_emulator_webhook(
-    settings: Settings,
-    url: str,
-    events: Sequence[str] | None = None,
-    name: str = EMULATOR_WEBHOOK_NAME,
-) -> None:
-    """Point the emulator's webhooks at our endpoint (start-up of `make run`; emulator only).
-
-    The emulator forgets registrations when it restarts, so call this after every start.
-    """
-    if not settings.stripe_is_emulated or settings.stripe_api_base is None:
-        raise NotEmulatedError("webhooks are only registered by hand with the local emulator")
-    # Dev tooling, imported here so the request path never loads it; it does not import
-    # localstripe at module level (only its subprocess does).
-    from infra.stripe_emulator import register_webhook
-
-    register_webhook(settings.stripe_api_base, name, url, settings.stripe_webhook_secret, events)

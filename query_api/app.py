@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from infra.http import create_base_app
 from infra.services import Services
 from infra.settings import get_settings
 from query_api.routers import accounts, cart, config, orders, products
+from web.app import create_base_app
 
 
 def create_app(services: Services | None = None) -> FastAPI:

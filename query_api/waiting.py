@@ -7,8 +7,9 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException
 
-from infra.http import ServicesDep, requested_position
 from infra.services import Services
+from web.app import ServicesDep
+from web.headers import requested_position
 
 Position = Annotated[int | None, Depends(requested_position)]
 

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from entrypoints.stripe_emulator import EmulatorProcess
 from infra.settings import Settings, load_settings
-from infra.stripe_emulator import EmulatorProcess
 from tests.support.servers import ShopUnderTest, start_shop
 from tests.support.stores import ServiceStores, services_problem
 

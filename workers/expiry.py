@@ -12,9 +12,9 @@ from uuid import UUID
 
 from sqlalchemy import select
 
+from application.cancellation import cancel_unpaid_order
+from application.payments import PaymentError
 from domain.errors import DomainError
-from infra.order_payments import cancel_unpaid_order
-from infra.payments import PaymentError
 from infra.services import Services
 from projections.orders import orders
 from workers.lease import Lease
@@ -54,7 +54,11 @@ class UnpaidOrderExpiry:
                 continue
             try:
                 cancel_unpaid_order(
-                    self.services, order, f"not paid within {minutes} minutes", SYSTEM
+                    self.services.shop,
+                    self.services.payments,
+                    order,
+                    f"not paid within {minutes} minutes",
+                    SYSTEM,
                 )
             except (DomainError, PaymentError) as error:
                 log.warning("order %s not expired: %s", order_id, error)

@@ -8,9 +8,11 @@ from fastapi import APIRouter, Depends, HTTPException, Response
 
 from command_api.schemas import LoginIn, RegisterIn, TokenOut
 from infra.accounts import AccountTaken
-from infra.http import ServicesDep, set_position, token_claims
-from infra.schemas import UserOut
 from infra.security import TokenClaims, issue_token, password_problem
+from web.app import ServicesDep
+from web.auth import token_claims
+from web.headers import set_position
+from web.schemas import UserOut
 
 router = APIRouter(tags=["accounts"])
 

@@ -7,7 +7,9 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 
 from command_api.schemas import CartItemIn, CartItemOut
-from infra.http import CurrentUser, ServicesDep, set_position
+from web.app import ServicesDep
+from web.auth import CurrentUser
+from web.headers import set_position
 
 router = APIRouter(tags=["cart"])
 

@@ -8,11 +8,12 @@ from uuid import UUID
 
 from fastapi import APIRouter, HTTPException
 
+from application.payments import PaymentError
 from command_api.payment_errors import provider_error
 from command_api.schemas import DevConfirmIn, DevConfirmOut
 from domain.errors import StateConflict
-from infra.http import CurrentUser, ServicesDep
-from infra.payments import PaymentError
+from web.app import ServicesDep
+from web.auth import CurrentUser
 
 router = APIRouter(tags=["development"])
 

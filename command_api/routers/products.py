@@ -9,8 +9,10 @@ from fastapi import APIRouter, Depends, Response
 
 from command_api.schemas import ProductIn
 from domain.products import Product
-from infra.http import AdminUser, ServicesDep, etag, expected_version, set_position
-from infra.schemas import ProductOut
+from web.app import ServicesDep
+from web.auth import AdminUser
+from web.headers import etag, expected_version, set_position
+from web.schemas import ProductOut
 
 router = APIRouter(tags=["catalog"])
 

@@ -10,11 +10,12 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from application.payments import WebhookSignatureError
 from command_api.schemas import WebhookOut
 from domain.stripe_facts import read_stripe_event
-from infra.http import ServicesDep, set_position
-from infra.payments import WebhookSignatureError
 from infra.settings import Settings
+from web.app import ServicesDep
+from web.headers import set_position
 
 router = APIRouter(tags=["payments"])
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from infra.http import CurrentUser
-from infra.schemas import UserOut
+from web.auth import CurrentUser
+from web.schemas import UserOut
 
 router = APIRouter(tags=["accounts"])
 

@@ -6,11 +6,12 @@ from fastapi import APIRouter, Depends
 from sqlalchemy import select
 
 from domain.carts import cart_id_for
-from infra.http import CurrentUser, ServicesDep
 from projections.carts import cart_lines
 from projections.catalog import catalog_products as products
 from query_api.schemas import CartLineView, CartView
 from query_api.waiting import caught_up
+from web.app import ServicesDep
+from web.auth import CurrentUser
 
 router = APIRouter(tags=["cart"])
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from infra.http import ServicesDep
 from query_api.schemas import ConfigView
+from web.app import ServicesDep
 
 router = APIRouter(tags=["operations"])
 

@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 
 from domain.orders import STATUSES, Order
 from infra.accounts import User
-from infra.http import CurrentUser, ServicesDep, require_role
 from infra.services import Services
 from projections.orders import order_history, orders, payment_timeline
 from query_api.paging import Limit, Offset
@@ -30,6 +29,8 @@ from query_api.schemas import (
     PaymentTimeline,
 )
 from query_api.waiting import caught_up
+from web.app import ServicesDep
+from web.auth import CurrentUser, require_role
 
 router = APIRouter(tags=["orders"], dependencies=[Depends(caught_up("orders"))])
 

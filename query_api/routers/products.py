@@ -8,14 +8,15 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, HTTPException, Response
 from sqlalchemy import func, select
 
-from infra.http import ServicesDep, etag
-from infra.schemas import ProductOut
 from infra.services import Services
 from projections.catalog import catalog_products
 from projections.product_cache import ProductCache
 from query_api.paging import Limit, Offset
 from query_api.schemas import Page
 from query_api.waiting import Position, caught_up, wait_for
+from web.app import ServicesDep
+from web.headers import etag
+from web.schemas import ProductOut
 
 router = APIRouter(tags=["catalog"])
 

@@ -16,17 +16,16 @@ from pathlib import Path
 
 import pytest
 
+from entrypoints.stripe_emulator import EmulatorProcess, free_port, register_emulator_webhook
 from infra.payments import (
     NotEmulatedError,
     PaymentGateway,
     PaymentProviderUnavailable,
     PaymentRequestRejected,
     WebhookSignatureError,
-    register_emulator_webhook,
     sign_for_testing,
 )
 from infra.settings import Settings, load_settings
-from infra.stripe_emulator import EmulatorProcess, free_port
 
 WEBHOOK_SECRET = "whsec_test_gateway_integration"
 LOCALSTRIPE_PICKLE = Path("/tmp/localstripe.pickle")  # where stock localstripe would write

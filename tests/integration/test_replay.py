@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
-from infra.cli import app as shop_cli
+from entrypoints.cli import app as shop_cli
 from infra.db import make_engine
 from infra.read_store import projection_positions
 from infra.settings import Settings

@@ -14,7 +14,7 @@ import httpx
 import uvicorn
 
 from command_api.app import create_app as create_command_app
-from infra.gateway import Gateway
+from entrypoints.gateway import Gateway
 from infra.services import Services
 from infra.settings import Settings
 from query_api.app import create_app as create_query_app

@@ -56,7 +56,7 @@ def run_local_shop() -> None:
     if not env.get("STRIPE_API_BASE") and not env.get("STRIPE_SECRET_KEY", "").startswith(
         "sk_live"
     ):
-        from infra.stripe_emulator import EmulatorProcess
+        from entrypoints.stripe_emulator import EmulatorProcess
 
         emulator = EmulatorProcess(quiet=True).start()
         env["STRIPE_API_BASE"] = emulator.url
@@ -65,8 +65,8 @@ def run_local_shop() -> None:
     settings = load_settings()  # one clear line and exit if anything is malformed
 
     children = [
-        _spawn(["infra.cli", "serve", "gateway", "--port", str(port)], env),
-        _spawn(["infra.cli", "worker"], env),
+        _spawn(["entrypoints.cli", "serve", "gateway", "--port", str(port)], env),
+        _spawn(["entrypoints.cli", "worker"], env),
     ]
     stopping = False
 
@@ -79,7 +79,7 @@ def run_local_shop() -> None:
     try:
         _wait_for_http(f"http://127.0.0.1:{port}/ping")
         if emulator is not None:
-            from infra.payments import register_emulator_webhook
+            from entrypoints.stripe_emulator import register_emulator_webhook
 
             register_emulator_webhook(settings, f"http://127.0.0.1:{port}/webhooks/stripe")
         print(f"the shop is open at http://127.0.0.1:{port}  (Ctrl-C stops it)", flush=True)

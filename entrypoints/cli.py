@@ -131,7 +131,7 @@ def serve(
     target = {
         Side.command: "command_api.app:create_app",
         Side.query: "query_api.app:create_app",
-        Side.gateway: "infra.gateway:create_gateway",
+        Side.gateway: "entrypoints.gateway:create_gateway",
     }[side]
     uvicorn.run(target, factory=True, host=host, port=port, log_level="info", proxy_headers=True)
 
@@ -142,7 +142,7 @@ def stripe_emulator(
     host: str = typer.Option("127.0.0.1", help="bind address; 0.0.0.0 only inside a container"),
 ) -> None:
     """Run localstripe (development and tests only; production talks to Stripe)."""
-    from infra.stripe_emulator import main as emulator_main
+    from entrypoints.stripe_emulator import main as emulator_main
 
     raise typer.Exit(emulator_main(["--port", str(port), "--host", host]))
 
@@ -150,7 +150,7 @@ def stripe_emulator(
 @app.command()
 def run() -> None:
     """Run the whole shop locally: gateway, workers (and the Stripe emulator)."""
-    from infra.supervisor import run_local_shop
+    from entrypoints.supervisor import run_local_shop
 
     run_local_shop()
 

@@ -5,7 +5,7 @@ and only inside `main()`, in the separate process that `EmulatorProcess` starts.
 binds every interface and pickles its whole store to /tmp on every write; this launcher binds
 127.0.0.1 and turns that persistence into no-ops, so runs neither leak nor share state.
 
-    python -m infra.stripe_emulator --port 8420
+    python -m entrypoints.stripe_emulator --port 8420
 """
 
 from __future__ import annotations
@@ -23,8 +23,12 @@ from typing import IO, Any
 
 import httpx
 
+from application.payments import NotEmulatedError
+from infra.settings import Settings
+
 HOST = "127.0.0.1"
 READY_PATH = "/js.stripe.com/v3/"  # answers without touching the store
+EMULATOR_WEBHOOK_NAME = "shop"
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -44,7 +48,9 @@ def _build_app() -> Any:
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve the emulator (on 127.0.0.1 unless --host says otherwise, as in a container
     network) until SIGINT/SIGTERM; nothing is kept on disk."""
-    parser = argparse.ArgumentParser(prog="python -m infra.stripe_emulator", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m entrypoints.stripe_emulator", description=__doc__
+    )
     parser.add_argument("--port", type=int, default=8420)
     parser.add_argument("--host", default=HOST, help="bind address (loopback by default)")
     parser.add_argument("--quiet", action="store_true", help="no access log or webhook log")
@@ -131,7 +137,7 @@ class EmulatorProcess:
         last_error = "not started"
         for _ in range(attempts):
             self.port = self._requested_port or free_port()
-            command = [self._python, "-m", "infra.stripe_emulator", "--port", str(self.port)]
+            command = [self._python, "-m", "entrypoints.stripe_emulator", "--port", str(self.port)]
             if self._quiet:
                 command.append("--quiet")
             self._process = subprocess.Popen(
@@ -203,6 +209,21 @@ class EmulatorProcess:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def register_emulator_webhook(
+    settings: Settings,
+    url: str,
+    events: Sequence[str] | None = None,
+    name: str = EMULATOR_WEBHOOK_NAME,
+) -> None:
+    """Point the emulator's webhooks at our endpoint (start-up of `make run`; emulator only).
+
+    The emulator forgets registrations when it restarts, so call this after every start.
+    """
+    if not settings.stripe_is_emulated or settings.stripe_api_base is None:
+        raise NotEmulatedError("webhooks are only registered by hand with the local emulator")
+    register_webhook(settings.stripe_api_base, name, url, settings.stripe_webhook_secret, events)
 
 
 if __name__ == "__main__":

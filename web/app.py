@@ -1,0 +1,68 @@
+"""The base of both FastAPI apps: shared services, error handling, CORS, operational routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from pydantic import BaseModel
+
+from infra.health import check_dependencies
+from infra.services import Services
+from web.errors import ERROR_RESPONSES, install_error_handlers
+from web.headers import POSITION_HEADER
+
+
+def services_of(request: Request) -> Services:
+    return request.app.state.services
+
+
+ServicesDep = Annotated[Services, Depends(services_of)]
+
+
+def create_base_app(title: str, services: Services) -> FastAPI:
+    """A FastAPI app with the shop's error handling, CORS and operational routes."""
+    app = FastAPI(title=title, responses=ERROR_RESPONSES)
+    app.state.services = services
+    settings = services.settings
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "Idempotency-Key",
+                POSITION_HEADER,
+            ],
+            expose_headers=[POSITION_HEADER, "ETag", "Location", "Retry-After"],
+        )
+    install_error_handlers(app)
+    app.include_router(ops_router)
+    return app
+
+
+# -- operations ------------------------------------------------------------------------------
+
+ops_router = APIRouter(tags=["operations"])
+
+
+class HealthOut(BaseModel):
+    status: str
+    checks: dict[str, str]
+
+
+@ops_router.get("/ping", response_model=str)
+def ping() -> str:
+    return "pong"
+
+
+@ops_router.get("/healthz", response_model=HealthOut, responses={503: {"model": HealthOut}})
+def healthz(services: ServicesDep, response: Response) -> HealthOut:
+    checks = check_dependencies(services)
+    healthy = all(value in ("ok", "not configured") for value in checks.values())
+    response.status_code = 200 if healthy else 503
+    return HealthOut(status="ok" if healthy else "degraded", checks=checks)
