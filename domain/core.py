@@ -6,21 +6,54 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import TypeVar, cast
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from domain.errors import ConcurrentUpdate, NotFound, StaleVersion
+from domain.repository import BoundedRepository
 
 A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
 
 
 class ShopCore(Application[UUID]):
-    """Every command returns the notification id of its last stored event (its position)."""
+    """Every command returns the notification id of its last stored event (its position).
+
+    Long-lived aggregates are loaded through a BoundedRepository: snapshots every
+    `snapshotting_intervals[cls]` events and, with AGGREGATE_CACHE_MAXSIZE in the environment,
+    a per-process cache fast-forwarded from the store on every load.
+    """
+
+    @property
+    def bounded_repository(self) -> BoundedRepository:
+        return cast(BoundedRepository, self.repository)
+
+    def construct_repository(self) -> BoundedRepository:
+        size = int(self.env.get(self.AGGREGATE_CACHE_MAXSIZE) or 0)
+        return BoundedRepository(
+            self.events,
+            snapshot_store=self.snapshots,
+            cache_maxsize=size if size > 0 else None,  # the library reads 0 as "unbounded"
+            snapshot_intervals=self.snapshotting_intervals,
+        )
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """Snapshot each saved aggregate whose new events passed a multiple of its interval.
+
+        The library reloads the aggregate from the store to do this; the saved object is
+        already that state, and a failed snapshot must not turn a stored command into an error.
+        """
+        for aggregate in processing_event.aggregates.values():
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if interval and any(
+                event.originator_id == aggregate.id and event.originator_version % interval == 0
+                for event in processing_event.events
+            ):
+                self.bounded_repository.take_snapshot_of(cast(Aggregate, aggregate))
 
     def load(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A:
         """Get an aggregate of the given class, or NotFound (also for an id of another kind)."""

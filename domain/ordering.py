@@ -13,9 +13,10 @@ from uuid import UUID
 
 from eventsourcing.domain import DomainEvent
 
+from domain.accounts import Account
 from domain.carts import Cart, cart_id_for
 from domain.core import ShopCore
-from domain.errors import InvalidCommand, NotFound
+from domain.errors import ConcurrentUpdate, InvalidCommand, NotFound
 from domain.orders import Order
 from domain.payment_records import (
     PaymentIntentLink,
@@ -30,15 +31,21 @@ from domain.stripe_facts import StripeFact
 class Ordering(ShopCore):
     # -- cart ----------------------------------------------------------------------------------
 
+    def current_cart_id(self, user_id: UUID) -> UUID:
+        """The user's cart now: the account names it (users without one keep their first)."""
+        account = self.find(Account, user_id)
+        return account.cart_id if account is not None else cart_id_for(user_id)
+
     def cart_of(self, user_id: UUID) -> Cart | None:
-        return self.find(Cart, cart_id_for(user_id))
+        return self.find(Cart, self.current_cart_id(user_id))
 
     def add_to_cart(self, user_id: UUID, product_id: UUID, quantity: int) -> tuple[Cart, int]:
         def add() -> tuple[Cart, int]:
             product = self.find(Product, product_id)
             if product is None or product.delisted:
                 raise InvalidCommand("unknown product (or no longer sold)")
-            cart = self.cart_of(user_id) or Cart(user_id=user_id)
+            cart_id = self.current_cart_id(user_id)
+            cart = self.find(Cart, cart_id) or Cart.open(user_id, cart_id)
             others = [self.load(Product, pid) for pid in cart.lines if pid != product_id]
             if any(other.currency != product.currency for other in others):
                 raise InvalidCommand("a cart holds one currency; check out the other first")
@@ -63,18 +70,25 @@ class Ordering(ShopCore):
         """Reserve the cart's stock and place the order; (order, position, newly placed).
 
         Prices come from the event-sourced products, never from the client. Placing an
-        order id that already exists (a repeated Idempotency-Key) returns that order.
+        order id that already exists (a repeated Idempotency-Key) returns that order. The
+        order, the closed cart, the account (now pointing at the next cart) and every
+        reserved product are saved in one transaction, guarded by their versions.
         """
 
         def place() -> tuple[Order, int, bool]:
-            # The cart is read before the order: a concurrent retry with the same key that
-            # commits in between is then found as the order, not mistaken for an empty cart.
-            cart = self.cart_of(user_id)
+            # The account and cart are read before the order: a concurrent retry with the same
+            # key that commits in between is then found as the order, not mistaken for an
+            # empty cart.
+            account = self.find(Account, user_id)
+            cart_id = account.cart_id if account is not None else cart_id_for(user_id)
+            cart = self.find(Cart, cart_id)
             existing = self.find(Order, order_id)
             if existing is not None:
                 if existing.user_id != user_id:
                     raise NotFound("order not found")
                 return existing, self.position(), False
+            if cart is not None and cart.closed:
+                raise ConcurrentUpdate("the cart was checked out meanwhile")  # retried
             if cart is None or not cart.lines:
                 raise InvalidCommand("your cart is empty")
             products = [self.load(Product, pid) for pid in cart.lines]
@@ -98,6 +112,8 @@ class Ordering(ShopCore):
                 raise InvalidCommand(
                     "nothing to pay: the order total must be at least 1 minor unit"
                 )
+            if account is None:
+                raise NotFound("no account for this user")
             order = Order._create(
                 Order.OrderPlaced,
                 id=order_id,
@@ -107,8 +123,8 @@ class Ordering(ShopCore):
                 currency=currencies.pop(),
                 actor=str(user_id),
             )
-            cart.check_out(order_id)
-            return order, self.store(order, cart, *products), True
+            cart.check_out(order_id, account.start_new_cart(order_id))
+            return order, self.store(order, cart, account, *products), True
 
         return self.retrying(place)
 

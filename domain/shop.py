@@ -6,18 +6,24 @@ so callers can ask the query side to wait for it (read-your-writes).
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, ClassVar
 from uuid import UUID
 
+from domain.access import TokenRevocation, revocation_id_for
 from domain.accounts import Account
+from domain.carts import Cart
 from domain.core import ShopCore
-from domain.errors import VersionRequired
+from domain.errors import ConcurrentUpdate, VersionRequired
 from domain.ordering import Ordering
 from domain.products import Product
 
 
 class Shop(Ordering, ShopCore):
     name = "shop"
+    # Aggregates that live as long as a product or a user: loads read the latest snapshot and
+    # at most this many events after it (see domain/repository.py).
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Product: 50, Account: 50, Cart: 50}
 
     # -- accounts ---------------------------------------------------------------------------
 
@@ -25,9 +31,22 @@ class Shop(Ordering, ShopCore):
         return self.store(Account.open(user_id, role))
 
     def change_role(self, user_id: UUID, role: str) -> int:
-        account = self.load(Account, user_id)
-        account.change_role(role)
-        return self.store(account)
+        def change() -> int:
+            account = self.load(Account, user_id)
+            account.change_role(role)
+            return self.store(account)
+
+        return self.retrying(change)
+
+    def revoke_token(self, jti: str, user_id: UUID, expires_at: datetime) -> int:
+        """Record a logout. The id derives from the jti, so a repeat is a no-op, not an error."""
+        if self.find(TokenRevocation, revocation_id_for(jti)) is not None:
+            return self.position()
+        revocation = TokenRevocation(jti=jti, user_id=user_id, expires_at=expires_at)
+        try:
+            return self.store(revocation)
+        except ConcurrentUpdate:
+            return self.position()  # a concurrent logout with the same token stored it first
 
     # -- catalog ----------------------------------------------------------------------------
 

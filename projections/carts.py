@@ -1,4 +1,5 @@
-"""The cart view (SQL): each cart's lines; prices are joined from the catalog when read."""
+"""The cart view (SQL): each open cart's owner and lines; prices are joined from the catalog
+when read. A cart's row and lines go at checkout, so a user's rows are their current cart's."""
 
 from __future__ import annotations
 
@@ -9,6 +10,14 @@ from sqlalchemy import BigInteger, Column, Connection, Integer, Table, Uuid, del
 from domain.carts import Cart
 from infra.read_store import views_metadata
 from projections.base import SqlProjection, handles
+
+# Open carts and whose they are: a cart has its own id since carts are per checkout.
+carts = Table(
+    "carts",
+    views_metadata,
+    Column("cart_id", Uuid, primary_key=True),
+    Column("user_id", Uuid, nullable=False, index=True),
+)
 
 cart_lines = Table(
     "cart_lines",
@@ -22,7 +31,11 @@ cart_lines = Table(
 
 class CartView(SqlProjection):
     name = "carts"
-    tables = (cart_lines,)
+    tables = (carts, cart_lines)
+
+    @handles(Cart.CartOpened)
+    def _opened(self, conn: Connection, event: Any, position: int) -> None:
+        self.insert_row(conn, carts, cart_id=event.originator_id, user_id=event.user_id)
 
     @handles(Cart.ItemAddedToCart)
     def _added(self, conn: Connection, event: Any, position: int) -> None:
@@ -44,3 +57,4 @@ class CartView(SqlProjection):
     @handles(Cart.CartCheckedOut)
     def _checked_out(self, conn: Connection, event: Any, position: int) -> None:
         conn.execute(delete(cart_lines).where(cart_lines.c.cart_id == event.originator_id))
+        conn.execute(delete(carts).where(carts.c.cart_id == event.originator_id))

@@ -12,8 +12,8 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from domain.carts import MAX_LINE_QUANTITY, Cart, cart_id_for
-from domain.errors import InvalidCommand, NotFound, StateConflict
+from domain.carts import MAX_LINE_QUANTITY, Cart, cart_id_for, next_cart_id_for
+from domain.errors import ConcurrentUpdate, InvalidCommand, NotFound, StateConflict
 from domain.orders import Order
 from domain.payment_records import StripeEventReceipt, receipt_id_for
 from domain.products import Product
@@ -111,10 +111,30 @@ def test_removing_and_checking_out_a_cart() -> None:
     cart.remove(PRODUCT)
     assert cart.lines == {}
     cart.add(PRODUCT, 1, in_stock=1)
-    order_id = uuid.uuid4()
-    cart.check_out(order_id)
-    assert cart.lines == {}
-    assert cart.collect_events()[-1].order_id == order_id  # type: ignore[attr-defined]
+    order_id, next_cart = uuid.uuid4(), next_cart_id_for(USER, uuid.uuid4())
+    cart.check_out(order_id, next_cart)
+    assert cart.lines == {} and cart.closed
+    checked_out = cart.collect_events()[-1]
+    assert isinstance(checked_out, Cart.CartCheckedOut)
+    assert (checked_out.order_id, checked_out.next_cart_id) == (order_id, next_cart)
+    # A closed cart takes nothing more: a command that found it retries with the next cart.
+    for command in (
+        lambda: cart.add(PRODUCT, 1, in_stock=1),
+        lambda: cart.remove(PRODUCT),
+        lambda: cart.check_out(uuid.uuid4(), uuid.uuid4()),
+    ):
+        with pytest.raises(ConcurrentUpdate):
+            command()
+    assert cart.collect_events() == []
+
+
+def test_the_cart_after_an_order_has_an_id_derived_from_both() -> None:
+    first, second = uuid.uuid4(), uuid.uuid4()
+    assert next_cart_id_for(USER, first) == next_cart_id_for(USER, first)
+    assert (
+        len({next_cart_id_for(USER, first), next_cart_id_for(USER, second), cart_id_for(USER)}) == 3
+    )
+    assert next_cart_id_for(USER, first) != next_cart_id_for(uuid.uuid4(), first)
 
 
 # -- Stripe facts -------------------------------------------------------------------------------
@@ -285,6 +305,7 @@ def test_disputes_are_tracked_without_changing_the_status() -> None:
 
 
 def _placed(shop: Shop, stock: int = 3, quantity: int = 2) -> tuple[Order, Product]:
+    shop.open_account(USER, "shopper")
     product, _ = shop.list_product(
         name="Teapot", description="", price=1000, currency="EUR", stock=stock
     )
@@ -303,7 +324,8 @@ def stripe(shop: Shop, kind: str, order: Order, event_id: str | None = None) -> 
 def test_checkout_reserves_and_failure_releases_and_success_retakes(shop: Shop) -> None:
     order, product = _placed(shop, stock=3, quantity=2)
     assert (order.total, product.stock, order.reserved) == (2000, 1, True)
-    assert shop.cart_of(USER).lines == {}  # type: ignore[union-attr]
+    assert shop.cart_of(USER) is None  # the next cart opens with its first line
+    assert shop.load(Cart, cart_id_for(USER)).closed
 
     stripe(shop, "payment_intent.payment_failed", order)
     assert shop.load(Product, product.id).stock == 3
@@ -319,6 +341,7 @@ def test_stock_is_never_taken_below_zero(shop: Shop) -> None:
     order, product = _placed(shop, stock=3, quantity=2)
     stripe(shop, "payment_intent.payment_failed", order)
     other = uuid.uuid4()
+    shop.open_account(other, "shopper")
     shop.add_to_cart(other, product.id, 3)
     shop.place_order(other, uuid.uuid4())  # someone buys the returned stock meanwhile
     assert shop.load(Product, product.id).stock == 0
