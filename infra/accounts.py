@@ -1,57 +1,61 @@
 """The accounts table: credentials and roles, kept out of the event stream on purpose.
 
-It lives in the event store's database (the command side owns identity); events name users
-by id only, so erasing a row here erases the person without rewriting history.
+It lives in the event store's database (the command side owns identity) and is reached
+through the event store's own connection pool (the eventsourcing datastore), so a process
+holds one pool of PostgreSQL connections, not two. Events name users by id only, so erasing
+a row here erases the person without rewriting history.
+
+The SQL is written once with `:name` parameters and adapted to the driver: psycopg's
+`%(name)s` on PostgreSQL, sqlite3's `:name` on SQLite. Ids are stored as on earlier
+releases (native UUID on PostgreSQL, 32 hex digits on SQLite), so existing tables still work.
 """
 
 from __future__ import annotations
 
-import time
+import re
 import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    DateTime,
-    Engine,
-    MetaData,
-    String,
-    Table,
-    Uuid,
-    delete,
-    insert,
-    or_,
-    select,
-    update,
-)
-from sqlalchemy.exc import IntegrityError
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.postgres import PostgresDatastore
 
 from domain.accounts import check_role
 from domain.shop import Shop
 from infra.security import Passwords
 
-metadata = MetaData()
-
-accounts = Table(
-    "accounts",
-    metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("username", String(64), nullable=False),
-    Column("username_key", String(64), nullable=False, unique=True),
-    Column("email", String(254), nullable=False, unique=True),
-    Column("password_hash", String(128), nullable=False),
-    Column("role", String(16), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+_POSTGRES_TABLE = """
+CREATE TABLE IF NOT EXISTS accounts (
+    id UUID PRIMARY KEY,
+    username VARCHAR(64) NOT NULL,
+    username_key VARCHAR(64) NOT NULL UNIQUE,
+    email VARCHAR(254) NOT NULL UNIQUE,
+    password_hash VARCHAR(128) NOT NULL,
+    role VARCHAR(16) NOT NULL,
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL
+)"""
+_SQLITE_TABLE = """
+CREATE TABLE IF NOT EXISTS accounts (
+    id CHAR(32) NOT NULL PRIMARY KEY,
+    username VARCHAR(64) NOT NULL,
+    username_key VARCHAR(64) NOT NULL UNIQUE,
+    email VARCHAR(254) NOT NULL UNIQUE,
+    password_hash VARCHAR(128) NOT NULL,
+    role VARCHAR(16) NOT NULL,
+    created_at DATETIME NOT NULL
+)"""
+_COLUMNS = "id, username, email, role, password_hash"
+_BY_LOGIN = f"SELECT {_COLUMNS} FROM accounts WHERE username_key = :key OR email = :key"
+_BY_ID = f"SELECT {_COLUMNS} FROM accounts WHERE id = :id"
+_INSERT = (
+    "INSERT INTO accounts (id, username, username_key, email, password_hash, role, created_at)"
+    " VALUES (:id, :username, :username_key, :email, :password_hash, :role, :created_at)"
 )
-
-revoked_tokens = Table(
-    "revoked_tokens",
-    metadata,
-    Column("jti", String(64), primary_key=True),
-    Column("expires_at", BigInteger, nullable=False),
-)
+_DELETE = "DELETE FROM accounts WHERE id = :id"
+_SET_ROLE = "UPDATE accounts SET role = :role WHERE id = :id"
 
 
 class AccountTaken(Exception):
@@ -70,18 +74,57 @@ class User:
     role: str
 
 
-def _user(row: object) -> User:
-    return User(id=row.id, username=row.username, email=row.email, role=row.role)  # type: ignore[attr-defined]
-
-
 class AccountStore:
-    def __init__(self, engine: Engine, shop: Shop, passwords: Passwords) -> None:
-        self.engine = engine
+    def __init__(
+        self,
+        shop: Shop,
+        passwords: Passwords,
+        on_role_changed: Callable[[uuid.UUID, str, int], None] | None = None,
+        datastore: Any = None,
+    ) -> None:
+        """`datastore` defaults to the event store's (its pool); tests may give another."""
         self.shop = shop
         self.passwords = passwords
+        self.on_role_changed = on_role_changed
+        self.datastore = datastore or getattr(shop.recorder, "datastore", None)
+        if self.datastore is None:
+            raise TypeError("the accounts table needs an SQL event store (PostgreSQL or SQLite)")
+        self._postgres = isinstance(self.datastore, PostgresDatastore)
+
+    # -- SQL on the event store's pool ---------------------------------------------------------
+
+    @contextmanager
+    def _cursor(self, commit: bool) -> Iterator[Any]:
+        with self.datastore.transaction(commit=commit) as cursor:
+            yield cursor
+
+    def _sql(self, statement: str) -> str:
+        return re.sub(r":(\w+)", r"%(\1)s", statement) if self._postgres else statement
+
+    def _id(self, user_id: uuid.UUID) -> uuid.UUID | str:
+        return user_id if self._postgres else user_id.hex
+
+    def _execute(self, statement: str, params: Mapping[str, Any], commit: bool = True) -> None:
+        with self._cursor(commit) as cursor:
+            cursor.execute(self._sql(statement), dict(params))
+
+    def _first(self, statement: str, params: Mapping[str, Any]) -> Any:
+        with self._cursor(commit=False) as cursor:
+            cursor.execute(self._sql(statement), dict(params))
+            return cursor.fetchone()
+
+    @staticmethod
+    def _user(row: Any) -> User:
+        raw = row["id"]
+        user_id = raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw))
+        return User(id=user_id, username=row["username"], email=row["email"], role=row["role"])
 
     def create_tables(self) -> None:
-        metadata.create_all(self.engine)
+        # IntegrityError: another process created it at the same moment (PostgreSQL's catalog).
+        with suppress(IntegrityError):
+            self._execute(_POSTGRES_TABLE if self._postgres else _SQLITE_TABLE, {})
+
+    # -- accounts ------------------------------------------------------------------------------
 
     def register(
         self, username: str, email: str, password: str, role: str = "shopper"
@@ -89,75 +132,57 @@ class AccountStore:
         """Create the credentials row, then record AccountOpened; undo the row if that fails."""
         check_role(role)
         user = User(id=uuid.uuid4(), username=username, email=email.lower(), role=role)
+        now = datetime.now(UTC)
         try:
-            with self.engine.begin() as conn:
-                conn.execute(
-                    insert(accounts).values(
-                        id=user.id,
-                        username=user.username,
-                        username_key=username.lower(),
-                        email=user.email,
-                        password_hash=self.passwords.hash(password),
-                        role=role,
-                        created_at=datetime.now(UTC),
-                    )
-                )
+            self._execute(
+                _INSERT,
+                {
+                    "id": self._id(user.id),
+                    "username": user.username,
+                    "username_key": username.lower(),
+                    "email": user.email,
+                    "password_hash": self.passwords.hash(password),
+                    "role": role,
+                    "created_at": now if self._postgres else now.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                },
+            )
         except IntegrityError:
             raise AccountTaken("username or email is already registered") from None
         try:
             position = self.shop.open_account(user.id, role)
         except BaseException:
-            with self.engine.begin() as conn:
-                conn.execute(delete(accounts).where(accounts.c.id == user.id))
+            self._execute(_DELETE, {"id": self._id(user.id)})
             raise
         return user, position
 
     def authenticate(self, login: str, password: str) -> User | None:
         """The user for a username-or-email and password, or None (same cost either way)."""
-        key = login.strip().lower()
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(accounts).where(or_(accounts.c.username_key == key, accounts.c.email == key))
-            ).first()
-        if not self.passwords.verify(password, row.password_hash if row else None):
+        row = self._first(_BY_LOGIN, {"key": login.strip().lower()})
+        if not self.passwords.verify(password, row["password_hash"] if row else None):
             return None
-        return _user(row) if row else None
+        return self._user(row) if row else None
 
     def get(self, user_id: uuid.UUID) -> User | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(accounts).where(accounts.c.id == user_id)).first()
-        return _user(row) if row else None
+        row = self._first(_BY_ID, {"id": self._id(user_id)})
+        return self._user(row) if row else None
 
     def find(self, username: str) -> User:
-        key = username.strip().lower()
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(accounts).where(or_(accounts.c.username_key == key, accounts.c.email == key))
-            ).first()
+        row = self._first(_BY_LOGIN, {"key": username.strip().lower()})
         if row is None:
             raise UnknownAccount(f"no account named {username!r}")
-        return _user(row)
+        return self._user(row)
+
+    def password_hash(self, username: str) -> str | None:
+        """The stored hash (for checks of how passwords are kept), or None."""
+        row = self._first(_BY_LOGIN, {"key": username.strip().lower()})
+        return str(row["password_hash"]) if row else None
 
     def set_role(self, username: str, role: str) -> int:
+        """Record RoleChanged, update the row (what the next login puts in its token), and
+        tell this process's access cache at once; other processes learn it from the log."""
         user = self.find(username)
         position = self.shop.change_role(user.id, check_role(role))
-        with self.engine.begin() as conn:
-            conn.execute(update(accounts).where(accounts.c.id == user.id).values(role=role))
+        self._execute(_SET_ROLE, {"role": role, "id": self._id(user.id)})
+        if self.on_role_changed is not None:
+            self.on_role_changed(user.id, role, position)
         return position
-
-    def revoke(self, jti: str, expires_at: int) -> None:
-        now = int(time.time())
-        with self.engine.begin() as conn:
-            conn.execute(delete(revoked_tokens).where(revoked_tokens.c.expires_at < now))
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(insert(revoked_tokens).values(jti=jti, expires_at=expires_at))
-        except IntegrityError:
-            pass  # already revoked (a repeated or concurrent logout with the same token)
-
-    def is_revoked(self, jti: str) -> bool:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(revoked_tokens.c.jti).where(revoked_tokens.c.jti == jti)
-            ).first()
-        return row is not None

@@ -1,4 +1,5 @@
-"""The one SQLAlchemy engine factory, for the read store and the accounts table alike."""
+"""The one SQLAlchemy engine factory, for the read store (the accounts table is on the event
+store's own pool: see infra/accounts.py)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,10 @@ def sqlite_path(url: str) -> Path:
     return Path(url.removeprefix("sqlite:///"))
 
 
-def make_engine(url: str, pool_size: int = 10) -> Engine:
+def make_engine(url: str, pool_size: int = 8, recycle_seconds: int = 1800) -> Engine:
+    """A fixed pool of `pool_size` connections (no overflow, no pre-ping): requests queue for
+    a connection instead of opening and closing one each (PyMySQL builds an SSL context per
+    connect), and connections are replaced by age (`recycle_seconds`) instead of pinged."""
     url = sqlalchemy_url(url)
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
@@ -38,9 +42,8 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
     return create_engine(
         url,
         pool_size=pool_size,
-        max_overflow=pool_size * 2,
-        pool_pre_ping=True,
-        pool_recycle=1800,
+        max_overflow=0,
+        pool_recycle=recycle_seconds,
         pool_timeout=10,
         connect_args=connect_args,
     )

@@ -15,6 +15,11 @@ def event_store_env(settings: Settings) -> dict[str, str]:
     insert order equal to commit order, and followers would then miss events.
     """
     url = settings.event_store_url
+    cache = (
+        {"AGGREGATE_CACHE_MAXSIZE": str(settings.aggregate_cache_size)}
+        if settings.aggregate_cache_size
+        else {}
+    )
     if url.startswith("sqlite:///"):
         path = sqlite_path(url)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -23,6 +28,7 @@ def event_store_env(settings: Settings) -> dict[str, str]:
             "SQLITE_DBNAME": str(path),
             "SQLITE_LOCK_TIMEOUT": str(settings.db_lock_timeout * 3),
             "CREATE_TABLE": "y",
+            **cache,
         }
     parts = urlsplit(url)
     return {
@@ -34,8 +40,12 @@ def event_store_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_PASSWORD": unquote(parts.password or ""),
         "POSTGRES_CONNECT_TIMEOUT": str(settings.db_connect_timeout),
         "POSTGRES_LOCK_TIMEOUT": str(settings.db_lock_timeout),
-        # Sized against FastAPI's thread pool (40) so requests queue in the pool, not in errors.
-        "POSTGRES_POOL_SIZE": "10",
-        "POSTGRES_MAX_OVERFLOW": "30",
+        # A fixed pool (no overflow): requests queue for a connection instead of opening one.
+        # No pre-ping: connections are recycled by age instead.
+        "POSTGRES_POOL_SIZE": str(settings.event_store_pool_size),
+        "POSTGRES_MAX_OVERFLOW": "0",
+        "POSTGRES_PRE_PING": "n",
+        "POSTGRES_CONN_MAX_AGE": str(settings.db_pool_recycle_seconds),
         "CREATE_TABLE": "y",
+        **cache,
     }

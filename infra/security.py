@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from jose import JWTError, jwt
 from passlib.context import CryptContext
 
+from domain.accounts import ROLES
 from infra.settings import Settings
 
 JWT_ALGORITHM = "HS256"
@@ -54,15 +55,18 @@ class TokenClaims:
     user_id: uuid.UUID
     jti: str
     expires_at: int
+    # The role at login; a later change reaches every process through the access cache.
+    role: str
 
 
-def issue_token(settings: Settings, user_id: uuid.UUID) -> tuple[str, int]:
-    """A signed access token and its lifetime in seconds. Roles are looked up per request,
-    so a role change or an erased account takes effect at once."""
+def issue_token(settings: Settings, user_id: uuid.UUID, role: str) -> tuple[str, int]:
+    """A signed access token and its lifetime in seconds. It carries the role, so checking a
+    request needs no database: changes and logouts come from the access cache (infra/access)."""
     now = int(time.time())
     lifetime = settings.jwt_lifetime_seconds
     claims = {
         "sub": str(user_id),
+        "role": role,
         "iat": now,
         "exp": now + lifetime,
         "jti": uuid.uuid4().hex,
@@ -71,6 +75,8 @@ def issue_token(settings: Settings, user_id: uuid.UUID) -> tuple[str, int]:
 
 
 def decode_token(settings: Settings, token: str) -> TokenClaims:
+    """Verify the signature (HS256 only: never "none"), expiry and the claims we need.
+    Tokens without a role claim (issued before roles were carried) are refused."""
     try:
         claims = jwt.decode(
             token,
@@ -78,8 +84,14 @@ def decode_token(settings: Settings, token: str) -> TokenClaims:
             algorithms=[JWT_ALGORITHM],
             options={"require_exp": True, "require_sub": True, "require_jti": True},
         )
+        role = claims["role"]
+        if role not in ROLES:
+            raise ValueError("unknown role")
         return TokenClaims(
-            user_id=uuid.UUID(claims["sub"]), jti=str(claims["jti"]), expires_at=int(claims["exp"])
+            user_id=uuid.UUID(claims["sub"]),
+            jti=str(claims["jti"]),
+            expires_at=int(claims["exp"]),
+            role=role,
         )
     except (JWTError, KeyError, ValueError, TypeError) as error:
         raise InvalidToken("invalid or expired token") from error

@@ -7,6 +7,7 @@ from functools import cached_property
 from redis import Redis
 
 from domain.shop import Shop
+from infra.access import AccessCache
 from infra.accounts import AccountStore
 from infra.db import make_engine
 from infra.event_store import event_store_env
@@ -27,14 +28,21 @@ def make_redis(url: str) -> Redis:
 
 
 class Services:
+    """One event store pool (the Shop's, which also serves the accounts table), one read
+    store engine and one Redis client per process, sized by Settings."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.shop = Shop(env=event_store_env(settings))
-        self.accounts_engine = make_engine(settings.event_store_url)
-        self.accounts = AccountStore(
-            self.accounts_engine, self.shop, Passwords(settings.bcrypt_rounds)
+        self.read_engine = make_engine(
+            settings.read_store_url,
+            pool_size=settings.read_store_pool_size,
+            recycle_seconds=settings.db_pool_recycle_seconds,
         )
-        self.read_engine = make_engine(settings.read_store_url)
+        self.access = AccessCache(self.read_engine)
+        self.accounts = AccountStore(
+            self.shop, Passwords(settings.bcrypt_rounds), on_role_changed=self.access.role_changed
+        )
         self.redis = make_redis(settings.redis_url) if settings.redis_url else None
         self.positions = ViewPositions(self.read_engine, self.redis, settings.redis_namespace)
 
@@ -49,8 +57,8 @@ class Services:
         return PaymentGateway(self.settings)
 
     def close(self) -> None:
+        self.access.stop()
         self.shop.close()
-        self.accounts_engine.dispose()
         self.read_engine.dispose()
         if self.redis is not None:
             self.redis.close()

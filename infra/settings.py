@@ -56,6 +56,16 @@ class Settings(BaseSettings):
     # Event store time-outs (seconds): keep them low so a dead database answers 503 quickly.
     db_connect_timeout: int = Field(default=5, gt=0)
     db_lock_timeout: int = Field(default=5, gt=0)
+    # Connections each process keeps open, with no overflow: opening and closing connections
+    # per request (and pre-pinging each checkout) cost more than queueing for one. The event
+    # store pool (PostgreSQL) also serves the accounts table: one pool per process.
+    event_store_pool_size: int = Field(default=8, ge=1, le=100)
+    read_store_pool_size: int = Field(default=8, ge=1, le=100)
+    # Pooled connections are replaced after this many seconds (instead of pinging each use).
+    db_pool_recycle_seconds: int = Field(default=1800, ge=60)
+    # Aggregates kept per process between commands (fast-forwarded from the store on each
+    # load, so other processes' writes are seen); 0 turns the cache off.
+    aggregate_cache_size: int = Field(default=5000, ge=0)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from infra.settings import Settings
+from projections.access import AccessView
 from projections.base import Projection
 from projections.carts import CartView
 from projections.catalog import CatalogView
@@ -11,7 +12,7 @@ from projections.product_cache import ProductCache
 
 
 def projections_for(settings: Settings) -> list[Projection]:
-    views: list[Projection] = [CatalogView(), CartView(), OrderViews()]
+    views: list[Projection] = [CatalogView(), CartView(), OrderViews(), AccessView()]
     if settings.redis_url:
         views.append(ProductCache(settings.redis_namespace))
     return views

@@ -14,7 +14,8 @@ from web.errors import ERROR_RESPONSES, install_error_handlers
 from web.headers import POSITION_HEADER
 
 
-def services_of(request: Request) -> Services:
+async def services_of(request: Request) -> Services:
+    # async: a sync dependency would take a threadpool thread for every request.
     return request.app.state.services
 
 
@@ -25,6 +26,7 @@ def create_base_app(title: str, services: Services) -> FastAPI:
     """A FastAPI app with the shop's error handling, CORS and operational routes."""
     app = FastAPI(title=title, responses=ERROR_RESPONSES)
     app.state.services = services
+    services.access.start()  # the auth dependencies read it (idempotent: apps may share it)
     settings = services.settings
     if settings.cors_origins:
         app.add_middleware(

@@ -24,6 +24,7 @@ from domain.errors import (
     StateConflict,
     VersionRequired,
 )
+from infra.access import AccessUnavailable
 
 log = logging.getLogger("shop.http")
 
@@ -55,6 +56,7 @@ def install_error_handlers(app: FastAPI) -> None:
     # Likewise the event store's: a specific handler keeps the connection open for the client.
     for error in (StoreOperationalError, StoreInterfaceError, ConnectionError, TimeoutError):
         app.add_exception_handler(error, _unavailable)
+    app.add_exception_handler(AccessUnavailable, _unavailable)
     app.add_exception_handler(Exception, _unexpected)
 
 

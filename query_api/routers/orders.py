@@ -15,7 +15,6 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlalchemy import func, select
 
 from domain.orders import STATUSES, Order
-from infra.accounts import User
 from infra.services import Services
 from projections.orders import order_history, orders, payment_timeline
 from query_api.paging import Limit, Offset
@@ -30,7 +29,7 @@ from query_api.schemas import (
 )
 from query_api.waiting import caught_up
 from web.app import ServicesDep
-from web.auth import CurrentUser, require_role
+from web.auth import CurrentUser, Principal, require_role
 
 router = APIRouter(tags=["orders"], dependencies=[Depends(caught_up("orders"))])
 
@@ -87,7 +86,7 @@ def _aggregate_view(order: Order) -> OrderView:
     )
 
 
-def _visible_row(services: Services, order_id: UUID, user: User) -> Any:
+def _visible_row(services: Services, order_id: UUID, user: Principal) -> Any:
     with services.read_engine.connect() as conn:
         row = conn.execute(select(orders).where(orders.c.id == order_id)).first()
     if row is None or (user.role not in STAFF and row.user_id != user.id):
@@ -167,7 +166,7 @@ def get_history(order_id: UUID, user: CurrentUser, services: ServicesDep) -> His
 def get_payments(
     order_id: UUID,
     services: ServicesDep,
-    user: Annotated[User, Depends(require_role(*STAFF))],
+    user: Annotated[Principal, Depends(require_role(*STAFF))],
 ) -> PaymentTimeline:
     _visible_row(services, order_id, user)
     with services.read_engine.connect() as conn:

@@ -9,10 +9,8 @@ import uuid
 
 import httpx
 from jose import jwt
-from sqlalchemy import select
 
 from domain.accounts import Account
-from infra.accounts import accounts
 from tests.support.servers import ShopUnderTest
 
 PASSWORD = "correct horse battery"
@@ -268,7 +266,13 @@ def test_forged_tokens_are_401(shop: ShopUnderTest) -> None:
     now = int(time.time())
 
     def claims(**overrides: object) -> dict[str, object]:
-        values = {"sub": user_id, "iat": now, "exp": now + 600, "jti": uuid.uuid4().hex}
+        values = {
+            "sub": user_id,
+            "role": "shopper",
+            "iat": now,
+            "exp": now + 600,
+            "jti": uuid.uuid4().hex,
+        }
         return {**values, **overrides}
 
     secret = shop.settings.jwt_secret
@@ -292,6 +296,14 @@ def test_forged_tokens_are_401(shop: ShopUnderTest) -> None:
     without_jti = {key: value for key, value in claims().items() if key != "jti"}
     no_jti = jwt.encode(without_jti, secret, algorithm="HS256")
     assert_unauthorized(shop.http.get("/protected", headers=bearer(no_jti)))
+
+    # Tokens carry the role since checking a request needs no database: one issued before
+    # (no role claim) is refused, and so is a role the shop does not know.
+    without_role = {key: value for key, value in claims().items() if key != "role"}
+    no_role = jwt.encode(without_role, secret, algorithm="HS256")
+    assert_unauthorized(shop.http.get("/protected", headers=bearer(no_role)))
+    root = jwt.encode(claims(role="root"), secret, algorithm="HS256")
+    assert_unauthorized(shop.http.get("/protected", headers=bearer(root)))
 
 
 def test_logout_revokes_that_token_only(shop: ShopUnderTest) -> None:
@@ -320,15 +332,10 @@ def test_password_is_stored_as_bcrypt_and_never_in_the_event_store(shop: ShopUnd
     email = f"{username}@Example.com"
     created = register(shop, username, email, PASSWORD)
     assert created.status_code == 201
-    with shop.services.accounts_engine.connect() as conn:
-        row = conn.execute(
-            select(accounts.c.password_hash, accounts.c.email).where(
-                accounts.c.username_key == username.lower()
-            )
-        ).one()
-    assert row.password_hash.startswith("$2b$")
-    assert PASSWORD not in row.password_hash
-    assert row.email == email.lower()
+    password_hash = shop.services.accounts.password_hash(username)
+    assert password_hash is not None and password_hash.startswith("$2b$")
+    assert PASSWORD not in password_hash
+    assert shop.services.accounts.find(username).email == email.lower()
 
     notifications = shop.services.shop.recorder.select_notifications(start=1, limit=1000)
     assert notifications, "the registration recorded no event"
@@ -336,7 +343,7 @@ def test_password_is_stored_as_bcrypt_and_never_in_the_event_store(shop: ShopUnd
         "email": email.encode(),
         "email (lower)": email.lower().encode(),
         "password": PASSWORD.encode(),
-        "hash": row.password_hash.encode(),
+        "hash": password_hash.encode(),
         "username": username.encode(),
         "username (lower)": username.lower().encode(),
     }

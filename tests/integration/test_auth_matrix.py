@@ -60,7 +60,14 @@ def headers_for(shop: ShopUnderTest, caller: str) -> dict[str, str]:
     if caller == "bad":
         account = shop.register()
         now = int(time.time())
-        claims = {"sub": account["id"], "iat": now, "exp": now + 600, "jti": uuid.uuid4().hex}
+        # Well-formed, even claiming admin: only the signature is wrong.
+        claims = {
+            "sub": account["id"],
+            "role": "admin",
+            "iat": now,
+            "exp": now + 600,
+            "jti": uuid.uuid4().hex,
+        }
         forged = jwt.encode(claims, "not-the-secret-" + "n" * 40, algorithm="HS256")
         return {"Authorization": f"Bearer {forged}"}
     account = shop.register()
@@ -135,7 +142,8 @@ def test_a_role_change_takes_effect_on_the_next_request(matrix_shop: ShopUnderTe
     headers = {"Authorization": f"Bearer {login(shop, account['username'], account['password'])}"}
     assert shop.http.post("/products", json=PRODUCT_BODY, headers=headers).status_code == 403
     shop.services.accounts.set_role(account["username"], "admin")
-    # The same token: roles are looked up per request, not baked into the token.
+    # The same token: the token's role is overridden by the change, at once in this process
+    # (other processes learn it from the access view: tests/integration/test_processes.py).
     assert shop.http.post("/products", json=PRODUCT_BODY, headers=headers).status_code == 201
     shop.services.accounts.set_role(account["username"], "support")
     assert shop.http.post("/products", json=PRODUCT_BODY, headers=headers).status_code == 403

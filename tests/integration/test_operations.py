@@ -8,9 +8,12 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from eventsourcing.postgres import PostgresDatastore
 
 from command_api.app import create_app as create_command_app
+from infra.accounts import AccountStore
 from infra.db import make_engine
+from infra.security import Passwords
 from infra.services import Services, make_redis
 from infra.settings import Settings, load_settings
 from query_api.app import create_app as create_query_app
@@ -103,11 +106,15 @@ def test_healthz_and_product_pages_are_503_when_redis_is_down(app_services: Serv
 def test_writes_are_503_when_the_accounts_store_is_down(app_services: Services) -> None:
     """A command that cannot reach the accounts table (the event store's database) is a 503."""
     app = create_command_app(app_services)
-    app_services.accounts.engine = make_engine(DEAD_MYSQL)
-    with serve(app) as url, httpx.Client(base_url=url, timeout=30) as http:
-        answer = http.post("/login", json={"username": "someone", "password": "correct horse"})
-        assert_unavailable(answer)
-    app_services.accounts.engine.dispose()
+    # The accounts table is reached through the event store's pool: point it at a dead one.
+    dead = PostgresDatastore("gone", "127.0.0.1", 1, "postgres", "", connect_timeout=1)
+    app_services.accounts = AccountStore(app_services.shop, Passwords(4), datastore=dead)
+    try:
+        with serve(app) as url, httpx.Client(base_url=url, timeout=30) as http:
+            answer = http.post("/login", json={"username": "someone", "password": "correct horse"})
+            assert_unavailable(answer)
+    finally:
+        dead.close()
 
 
 # -- read-your-writes ---------------------------------------------------------------------------

@@ -195,7 +195,7 @@ def test_rebuild_through_the_shop_command(shop: ShopUnderTest) -> None:
     assert listed.returncode == 0, listed.stderr
     rows = {line.split()[0]: line.split() for line in listed.stdout.splitlines()[1:]}
     assert rows["catalog"] == ["catalog", "sql", str(top), str(top), "0", "-"]
-    expected = {"catalog", "carts", "orders"} | (
+    expected = {"catalog", "carts", "orders", "access"} | (
         {"product_cache"} if shop.settings.redis_url else set()
     )
     assert set(rows) == expected

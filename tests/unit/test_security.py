@@ -47,6 +47,7 @@ def claims(**overrides: object) -> dict[str, object]:
         "iat": now,
         "exp": now + 60,
         "jti": uuid.uuid4().hex,
+        "role": "shopper",
     }
     values.update(overrides)
     return {key: value for key, value in values.items() if value is not None}
@@ -109,10 +110,10 @@ def test_acceptable_passwords(password: str) -> None:
 def test_issued_token_round_trips(settings: Settings) -> None:
     user_id = uuid.uuid4()
     before = int(time.time())
-    token, lifetime = issue_token(settings, user_id)
+    token, lifetime = issue_token(settings, user_id, "support")
     assert lifetime == 600
     decoded = decode_token(settings, token)
-    assert decoded.user_id == user_id
+    assert (decoded.user_id, decoded.role) == (user_id, "support")
     assert before + 600 <= decoded.expires_at <= int(time.time()) + 600
     header = jwt.get_unverified_header(token)
     assert header["alg"] == JWT_ALGORITHM == "HS256"
@@ -120,13 +121,15 @@ def test_issued_token_round_trips(settings: Settings) -> None:
 
 def test_every_token_has_its_own_jti(settings: Settings) -> None:
     user_id = uuid.uuid4()
-    jtis = {decode_token(settings, issue_token(settings, user_id)[0]).jti for _ in range(5)}
+    jtis = {
+        decode_token(settings, issue_token(settings, user_id, "shopper")[0]).jti for _ in range(5)
+    }
     assert len(jtis) == 5
 
 
 def test_the_token_carries_no_personal_data(settings: Settings) -> None:
-    token, _ = issue_token(settings, uuid.uuid4())
-    assert set(jwt.get_unverified_claims(token)) == {"sub", "iat", "exp", "jti"}
+    token, _ = issue_token(settings, uuid.uuid4(), "shopper")
+    assert set(jwt.get_unverified_claims(token)) == {"sub", "iat", "exp", "jti", "role"}
 
 
 def test_an_expired_token_is_refused(settings: Settings) -> None:
@@ -154,12 +157,19 @@ def test_another_algorithm_with_the_right_secret_is_refused(settings: Settings) 
         decode_token(settings, token)
 
 
-@pytest.mark.parametrize("missing", ["sub", "exp", "jti"])
+# Without "role": a token issued before tokens carried the role (refused: sign in again).
+@pytest.mark.parametrize("missing", ["sub", "exp", "jti", "role"])
 def test_a_token_without_a_required_claim_is_refused(settings: Settings, missing: str) -> None:
     values = claims()
     del values[missing]
     with pytest.raises(InvalidToken):
         decode_token(settings, jwt.encode(values, SECRET, algorithm="HS256"))
+
+
+@pytest.mark.parametrize("role", ["root", "", 7, None, ["admin"]])
+def test_a_token_with_an_unknown_role_is_refused(settings: Settings, role: object) -> None:
+    with pytest.raises(InvalidToken):
+        decode_token(settings, jwt.encode(claims(role=role), SECRET, algorithm="HS256"))
 
 
 @pytest.mark.parametrize("sub", ["not-a-uuid", "", 42])
@@ -169,7 +179,7 @@ def test_a_token_whose_subject_is_not_a_user_id_is_refused(settings: Settings, s
 
 
 def test_a_tampered_payload_is_refused(settings: Settings) -> None:
-    token, _ = issue_token(settings, uuid.uuid4())
+    token, _ = issue_token(settings, uuid.uuid4(), "shopper")
     header, _payload, signature = token.split(".")
     forged = b64url(claims())
     with pytest.raises(InvalidToken):
@@ -177,7 +187,7 @@ def test_a_tampered_payload_is_refused(settings: Settings) -> None:
 
 
 def test_a_tampered_signature_is_refused(settings: Settings) -> None:
-    token, _ = issue_token(settings, uuid.uuid4())
+    token, _ = issue_token(settings, uuid.uuid4(), "shopper")
     header, payload, signature = token.split(".")
     # Flip a character in the middle: the last one may only carry padding bits.
     middle = len(signature) // 2
