@@ -25,13 +25,22 @@ app.add_typer(users, name="users")
 
 # Account commands never sign or check tokens, so they run without JWT_SECRET set.
 _NO_TOKENS_SIGNED = "account-commands-sign-no-tokens-" + "0" * 16
+# A one-off command runs one statement at a time: it needs no pool of eight.
+_ONE_OFF_POOLS: dict[str, object] = {"event_store_pool_size": 2, "read_store_pool_size": 2}
+
+
+def _name_connections(kind: str) -> None:
+    """Label this process's PostgreSQL connections (pg_stat_activity.application_name), so
+    an operator can see which process holds which; libpq reads PGAPPNAME."""
+    os.environ.setdefault("PGAPPNAME", f"shop-{kind}")
 
 
 def _services() -> Services:
     from infra.services import Services
 
+    _name_connections("cli")
     secret = os.environ.get("JWT_SECRET") or _NO_TOKENS_SIGNED
-    services = Services(load_settings(jwt_secret=secret))
+    services = Services(load_settings(jwt_secret=secret, **_ONE_OFF_POOLS))
     services.setup()
     return services
 
@@ -109,6 +118,7 @@ def worker(
     from workers.process import run_worker
 
     health = (health_host, health_port) if health_port else None
+    _name_connections("worker")
     run_worker(load_settings(), _stop_on_signals(), only or None, health, lease_ttl)
 
 
@@ -128,6 +138,7 @@ def serve(
     import uvicorn
 
     load_settings()  # fail fast, with one line, before uvicorn starts
+    _name_connections(side.value)
     target = {
         Side.command: "command_api.app:create_app",
         Side.query: "query_api.app:create_app",
@@ -165,8 +176,9 @@ def _projection_services() -> Services:
     """Services without setup(): these commands create only what they write themselves."""
     from infra.services import Services
 
+    _name_connections("cli")
     secret = os.environ.get("JWT_SECRET") or _NO_TOKENS_SIGNED
-    return Services(load_settings(jwt_secret=secret))
+    return Services(load_settings(jwt_secret=secret, **_ONE_OFF_POOLS))
 
 
 @projections.command("list")
