@@ -86,7 +86,7 @@ class AccountStore:
         self.shop = shop
         self.passwords = passwords
         self.on_role_changed = on_role_changed
-        self.datastore = datastore or getattr(shop.recorder, "datastore", None)
+        self.datastore: Any = datastore or getattr(shop.recorder, "datastore", None)
         if self.datastore is None:
             raise TypeError("the accounts table needs an SQL event store (PostgreSQL or SQLite)")
         self._postgres = isinstance(self.datastore, PostgresDatastore)

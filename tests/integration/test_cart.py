@@ -4,9 +4,15 @@ way a line can be refused. Runs on both backends (the `shop` fixture)."""
 from __future__ import annotations
 
 import uuid
+from uuid import UUID
 
+from sqlalchemy import delete
+
+from domain.accounts import Account
+from domain.carts import Cart, cart_id_for, next_cart_id_for
+from projections.carts import carts
 from tests.support.servers import ShopUnderTest
-from tests.support.shopping import add, new_product, person, read_json, store_position
+from tests.support.shopping import add, checkout, new_product, person, read_json, store_position
 
 
 def lines_of(cart: dict[str, object]) -> dict[str, tuple[int, int, int]]:
@@ -148,3 +154,63 @@ def test_the_cart_needs_a_valid_token(shop: ShopUnderTest) -> None:
         assert posted.headers.get("WWW-Authenticate") == "Bearer"
         assert shop.http.delete(f"/cart/{teapot}", headers=headers).status_code == 401
     assert store_position(shop) == before
+
+
+# -- a cart per checkout ------------------------------------------------------------------------
+
+
+def test_after_a_checkout_the_shopper_has_a_new_empty_cart(shop: ShopUnderTest) -> None:
+    teapot, cup = new_product(shop, price=1999, stock=5), new_product(shop, price=450, stock=5)
+    alice = person(shop)
+    assert add(shop, alice, teapot, 2).status_code == 201
+    first = checkout(shop, alice)
+    assert first.status_code == 201, first.text
+    first_id = first.json()["order_id"]
+
+    # A new, empty cart: nothing of the order shows, and a checkout has nothing to buy.
+    cart = read_json(shop, "/cart", first, alice)
+    assert (cart["items"], cart["total"]) == ([], 0)
+    assert checkout(shop, alice).status_code == 422
+
+    # Adding again works, and the cart shows only the new line.
+    added = add(shop, alice, cup, 1)
+    assert added.status_code == 201, added.text
+    assert added.json() == {"product_id": cup, "quantity": 1}
+    assert lines_of(read_json(shop, "/cart", added, alice)) == {cup: (450, 1, 450)}
+
+    # The stored carts: the first one is closed and names the second, which the account
+    # points at; the second belongs to the order that closed the first.
+    user_id = UUID(alice.id)
+    account = shop.services.shop.load(Account, user_id)
+    assert account.cart_id == next_cart_id_for(user_id, UUID(first_id))
+    assert shop.services.shop.load(Cart, cart_id_for(user_id)).next_cart_id == account.cart_id
+    second_cart = shop.services.shop.load(Cart, account.cart_id)
+    assert (second_cart.user_id, second_cart.lines) == (user_id, {UUID(cup): 1})
+
+    second = checkout(shop, alice)
+    assert second.status_code == 201, second.text
+    assert second.json()["amount"] == 450
+    # The first order is intact: its lines and total are what was checked out then.
+    order = read_json(shop, f"/orders/{first_id}", second, alice)
+    assert (order["total"], order["status"]) == (3998, "pending_payment")
+    assert [(line["product_id"], line["quantity"]) for line in order["lines"]] == [(teapot, 2)]
+    assert read_json(shop, "/cart", second, alice)["items"] == []
+    mine = read_json(shop, "/orders", second, alice)
+    assert {item["id"] for item in mine["items"]} == {first_id, second.json()["order_id"]}
+
+    # A third cart starts like the second: a fresh line, nothing carried over.
+    again = add(shop, alice, teapot, 1)
+    assert lines_of(read_json(shop, "/cart", again, alice)) == {teapot: (1999, 1, 1999)}
+
+
+def test_a_lifetime_cart_of_earlier_releases_still_shows(shop: ShopUnderTest) -> None:
+    """Views built before the carts table have no row for a lifetime cart; GET /cart still
+    finds its lines by the derived id until its next checkout."""
+    teapot = new_product(shop)
+    alice = person(shop)
+    added = add(shop, alice, teapot, 2)
+    assert read_json(shop, "/cart", added, alice)["items"]
+    with shop.services.read_engine.begin() as conn:
+        gone = conn.execute(delete(carts).where(carts.c.user_id == UUID(alice.id))).rowcount
+    assert gone == 1  # its first cart is the lifetime cart id
+    assert lines_of(read_json(shop, "/cart", added, alice)) == {teapot: (1999, 2, 3998)}
