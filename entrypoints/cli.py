@@ -84,7 +84,7 @@ class Role(StrEnum):
 def set_role(
     user: str = typer.Argument(..., help="Username or email"), role: Role = typer.Argument(...)
 ) -> None:
-    """Change an account's role (takes effect on the account's next request)."""
+    """Change an account's role (every API process applies it within a second)."""
     from infra.accounts import UnknownAccount
 
     services = _services()
