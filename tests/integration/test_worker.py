@@ -327,8 +327,9 @@ def test_a_second_worker_stands_by_then_takes_over(
     with running_worker(settings) as first:
         created = shop.create_product(name="Before")
         wait_for_views(shop, position_of(created))
+        # The catalog having caught up does not mean every runner has started yet.
+        poll_until(lambda: set(lease_owners(shop)) == views, WAIT, "every lease to be taken")
         owners = lease_owners(shop)
-        assert set(owners) == views
 
         with running_worker(settings) as second:
             poll_until(
