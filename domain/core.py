@@ -58,7 +58,9 @@ class ShopCore(Application[UUID]):
     def load(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A:
         """Get an aggregate of the given class, or NotFound (also for an id of another kind)."""
         try:
-            aggregate: Aggregate = self.repository.get(aggregate_id, version=version)
+            aggregate: Aggregate = self.bounded_repository.get(
+                aggregate_id, version=version, kind=cls
+            )
         except AggregateNotFoundError:
             raise NotFound(f"{cls.__name__.lower()} not found") from None
         if not isinstance(aggregate, cls):

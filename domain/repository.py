@@ -12,7 +12,12 @@ from a stale copy still fails on the version). This one bounds the rest:
 - the cached copy is deep-copied while its lock is held, so a command never gets a copy
   that another thread is fast-forwarding at that moment;
 - events are applied without the library's per-event `isinstance(…, Protocol)` assertion,
-  which cost about a third of a checkout's CPU.
+  which cost about a third of a checkout's CPU;
+- a caller that names the class it loads (ShopCore.load does) skips the snapshot lookup for
+  classes that have none: one query, not two, for an order or an id not stored yet.
+
+Measured here (SQLite, a product with 600 events): full replay 9 ms; a snapshot and what
+follows 0.25 ms; a cache hit 0.1 ms, of which the deep copy is 0.04 ms.
 """
 
 from __future__ import annotations
@@ -21,11 +26,12 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import suppress
 from copy import deepcopy
+from itertools import chain
 from threading import Lock
 from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.application import Repository, project_aggregate
+from eventsourcing.application import AggregateNotFoundError, Repository, project_aggregate
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import EventStore, IntegrityError, PersistenceError
 
@@ -88,15 +94,19 @@ class BoundedRepository(Repository[UUID]):
         projector_func: Any = project_aggregate,
         fastforward_skipping: bool = False,
         deepcopy_from_cache: bool = True,
+        kind: type | None = None,
     ) -> Any:
+        """`kind`, when the caller knows it, spares the snapshot lookup for aggregate classes
+        that are never snapshotted (an order, a receipt, an id that does not exist yet)."""
         projector = replay if projector_func is project_aggregate else projector_func
+        snapshots = kind is None or kind in self.snapshot_intervals
         if self.cache is None or version is not None:
-            return self._reconstruct_aggregate(aggregate_id, version, projector)
+            return self._reconstruct_aggregate(aggregate_id, version, projector, snapshots)
         with self._locks[hash(aggregate_id) % _LOCK_STRIPES]:
             try:
                 cached = self.cache.get(aggregate_id)
             except KeyError:
-                cached = self._reconstruct_aggregate(aggregate_id, None, projector)
+                cached = self._reconstruct_aggregate(aggregate_id, None, projector, snapshots)
                 self.cache.put(aggregate_id, cached)
             else:
                 cached = self._fast_forward(cached, projector)
@@ -124,10 +134,20 @@ class BoundedRepository(Repository[UUID]):
         return fresh
 
     def _reconstruct_aggregate(
-        self, aggregate_id: UUID, version: int | None, projector: Any
+        self, aggregate_id: UUID, version: int | None, projector: Any, snapshots: bool = True
     ) -> Any:
+        """The latest snapshot (at or before `version`) and the events after it."""
+        found: list[Any] = []
+        if snapshots and self.snapshot_store is not None:
+            found = list(
+                self.snapshot_store.get(originator_id=aggregate_id, desc=True, limit=1, lte=version)
+            )
+        after = found[0].originator_version if found else None
+        events = self.event_store.get(originator_id=aggregate_id, gt=after, lte=version)
         counted = _Counted(projector)
-        aggregate = super()._reconstruct_aggregate(aggregate_id, version, counted)
+        aggregate = counted(None, chain(found, events))
+        if aggregate is None:
+            raise AggregateNotFoundError(f"aggregate {aggregate_id} (version {version}) not found")
         interval = self.snapshot_intervals.get(type(aggregate))
         if version is None and interval is not None and counted.events > interval:
             self.take_snapshot_of(aggregate)
