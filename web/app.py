@@ -74,7 +74,7 @@ async def ping() -> str:
 
 @ops_router.get("/healthz", response_model=HealthOut, responses={503: {"model": HealthOut}})
 async def healthz(request: Request, response: Response) -> HealthOut:
-    """Every store probed at once, each for at most 1.5 s: a hung store is named, not waited on."""
+    """Every store probed at once, each for at most 1 s: a hung store is named, not waited on."""
     checks = await probe_all(request.app.state.probes())
     healthy = all(value in ("ok", "not configured") for value in checks.values())
     response.status_code = 200 if healthy else 503
