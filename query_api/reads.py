@@ -46,14 +46,17 @@ class Reads:
             "redis": self.views.ping_redis if self.views.redis is not None else None,
         }
 
+    async def close(self) -> None:
+        await self.views.close()
+        await self.head.close()
+
     @asynccontextmanager
     async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
         """Closes the pools when the server stops (they belong to its event loop)."""
         try:
             yield
         finally:
-            await self.views.close()
-            await self.head.close()
+            await self.close()
 
 
 async def reads_of(request: Request) -> Reads:
