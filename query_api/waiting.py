@@ -52,11 +52,9 @@ class PositionWatch:
                 await waiter
             return True
         except TimeoutError:
-            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
-                return True  # woken in the very moment the time-out fired
-            if waiter.done() and not waiter.cancelled():
-                raise waiter.exception() from None  # type: ignore[misc]
-            return False
+            if waiter.cancelled():
+                return False  # our own time-out: the poll never showed the position
+            raise  # the store's time-out, raised by the poller to every waiter
         finally:
             self._waiters.pop(waiter, None)
 
