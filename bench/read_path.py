@@ -7,6 +7,7 @@ services, the SQLite catalog view alone is measured (no ratio)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -23,6 +24,7 @@ from domain.products import Product
 from infra.services import Services
 from infra.settings import Settings
 from projections.registry import projections_for
+from query_api.reads import Reads
 from query_api.routers.products import _from_redis, _from_sql
 from workers.replay import rebuild
 
@@ -64,20 +66,24 @@ def _requests(url: str, ids: list[UUID], config: Config) -> Callable[[], Load]:
 
 def _lookups(services: Services, ids: list[UUID], config: Config) -> Callable[[], Load]:
     """The route's own store lookup, one caller: Redis when configured, else the SQL view."""
-    lookup = _from_redis if services.redis is not None else _from_sql
+    return lambda: asyncio.run(_timed_lookups(services, ids, config))
 
-    def run() -> Load:
+
+async def _timed_lookups(services: Services, ids: list[UUID], config: Config) -> Load:
+    reads = Reads(services)  # the query side's async clients, as the route uses them
+    lookup = _from_redis if reads.views.redis is not None else _from_sql
+    try:
         latencies = []
         for i in range(config.warmup + config.reads):
             started = time.perf_counter()
-            found = lookup(services, ids[i % len(ids)])
+            found = await lookup(reads, ids[i % len(ids)])
             latencies.append(time.perf_counter() - started)
             if found is None:
                 raise RuntimeError(f"product {ids[i % len(ids)]} is missing from the view")
-        timed = latencies[config.warmup :]
-        return Load(len(timed), sum(timed), timed)
-
-    return run
+    finally:
+        await reads.close()
+    timed = latencies[config.warmup :]
+    return Load(len(timed), sum(timed), timed)
 
 
 def _group(name: str, runs: dict[str, Callable[[], Load]], config: Config) -> Group:

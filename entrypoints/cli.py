@@ -137,14 +137,26 @@ def serve(
     """Serve one API (or both behind the method-routing gateway)."""
     import uvicorn
 
-    load_settings()  # fail fast, with one line, before uvicorn starts
+    settings = load_settings()  # fail fast, with one line, before uvicorn starts
     _name_connections(side.value)
     target = {
         Side.command: "command_api.app:create_app",
         Side.query: "query_api.app:create_app",
         Side.gateway: "entrypoints.gateway:create_gateway",
     }[side]
-    uvicorn.run(target, factory=True, host=host, port=port, log_level="info", proxy_headers=True)
+    # uvloop and httptools come with uvicorn[standard]; the access log costs CPU on every
+    # request, so it is off unless ACCESS_LOG turns it on.
+    uvicorn.run(
+        target,
+        factory=True,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=True,
+        loop="uvloop",
+        http="httptools",
+        access_log=settings.access_log,
+    )
 
 
 @app.command("stripe-emulator")

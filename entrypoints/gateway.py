@@ -7,6 +7,7 @@ app can use the same clean paths as the API. /docs shows both apps' routes toget
 
 from __future__ import annotations
 
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
@@ -90,13 +91,21 @@ class Gateway:
         return self._openapi
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
+        """Run both apps' lifespans (the query app closes its async pools in its own)."""
+        started = False
+        try:
+            async with AsyncExitStack() as stack:
+                await receive()  # lifespan.startup
+                for app in (self.command, self.query):
+                    await stack.enter_async_context(app.router.lifespan_context(app))
                 await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+                started = True
+                await receive()  # lifespan.shutdown
+        except Exception as error:
+            failed = "lifespan.shutdown.failed" if started else "lifespan.startup.failed"
+            await send({"type": failed, "message": str(error)})
+            return
+        await send({"type": "lifespan.shutdown.complete"})
 
 
 def create_gateway() -> Gateway:

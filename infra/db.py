@@ -1,5 +1,6 @@
-"""The one SQLAlchemy engine factory, for the read store (the accounts table is on the event
-store's own pool: see infra/accounts.py)."""
+"""The one SQLAlchemy engine factory for the read store, and its async twin for the query
+side (same URLs, async drivers). The accounts table is on the event store's own pool (see
+infra/accounts.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 CONNECT_TIMEOUT_SECONDS = 5
 
@@ -19,6 +21,20 @@ def sqlalchemy_url(url: str) -> str:
     if url.startswith("mariadb+pymysql://"):
         return "mysql+pymysql://" + url.split("://", 1)[1]
     return url
+
+
+def async_sqlalchemy_url(url: str) -> str:
+    """The same database through an async driver: aiosqlite, aiomysql or psycopg 3's async."""
+    url = sqlalchemy_url(url)
+    scheme, rest = url.split("://", 1)
+    driver = {
+        "sqlite": "sqlite+aiosqlite",
+        "mysql+pymysql": "mysql+aiomysql",
+        "postgresql+psycopg": "postgresql+psycopg",
+    }.get(scheme)
+    if driver is None:
+        raise ValueError(f"no async driver for {scheme}://")
+    return f"{driver}://{rest}"
 
 
 def sqlite_path(url: str) -> Path:
@@ -57,3 +73,37 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def make_async_engine(url: str, pool_size: int, timeout: float) -> AsyncEngine:
+    """An async engine for the query side: a fixed pool, no pre-ping, a bounded connect.
+
+    No pre-ping: it costs a round trip per checkout. Connections are recycled well before
+    a server's idle time-out instead, and the callers bound every use with `timeout` (a hung
+    server then fails the request, and the interrupted connection is discarded).
+    """
+    url = async_sqlalchemy_url(url)
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
+        sqlite_path(url).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=0,
+            pool_timeout=timeout,
+            connect_args={"timeout": timeout},
+        )
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    connect_args: dict[str, Any] = {"connect_timeout": max(1, round(timeout))}
+    if backend == "mysql":
+        connect_args["charset"] = "utf8mb4"
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_pre_ping=False,
+        pool_recycle=1800,
+        pool_timeout=timeout,
+        connect_args=connect_args,
+    )

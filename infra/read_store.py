@@ -2,15 +2,24 @@
 
 Each view's position lives beside the view itself, written in the same transaction, so a
 crash can neither lose nor double an event. The query side waits on these positions.
+The query side reads through `ViewReader` (async drivers, every read bounded in time);
+the workers and the CLI use the sync engine and `ViewPositions`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
+import redis.asyncio as aioredis
 from redis import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -24,7 +33,11 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import mysql
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import TypeDecorator
+
+from infra.db import make_async_engine
+from infra.settings import Settings
 
 views_metadata = MetaData()
 
@@ -107,3 +120,92 @@ class ViewPositions:
                 return False
             time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
             delay = min(delay * 2, 0.05)
+
+
+# -- the query side: async reads, each bounded in time ---------------------------------------
+
+
+@dataclass(frozen=True)
+class View:
+    """A view the query side reads, and where its position is kept."""
+
+    name: str
+    in_redis: bool = False
+
+
+def make_async_redis(url: str, pool_size: int, timeout: float) -> aioredis.Redis:
+    """A bounded pool (callers queue for a connection) that fails fast: one immediate retry,
+    for a pooled connection the server has since closed, and no backoff."""
+    pool = aioredis.BlockingConnectionPool.from_url(
+        url,
+        max_connections=pool_size,
+        timeout=timeout,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        decode_responses=True,
+        health_check_interval=30,
+        retry=Retry(NoBackoff(), 1),
+    )
+    return aioredis.Redis.from_pool(pool)
+
+
+class ViewReader:
+    """The query process's connections to the views: SQL (async engine) and Redis (async).
+
+    Every read runs under `timeout` (READ_STORE_TIMEOUT), connecting included, and raises
+    TimeoutError when it passes: the APIs answer that with 503 and Retry-After.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.timeout = settings.read_store_timeout
+        self.namespace = settings.redis_namespace
+        self.engine = make_async_engine(
+            settings.read_store_url, settings.read_store_pool_size, self.timeout
+        )
+        self.redis = (
+            make_async_redis(settings.redis_url, settings.read_store_pool_size, self.timeout)
+            if settings.redis_url
+            else None
+        )
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[AsyncConnection]:
+        """A pooled SQL connection for one request's queries, all within the time-out."""
+        async with asyncio.timeout(self.timeout), self.engine.connect() as conn:
+            yield conn
+
+    async def hash(self, key: str) -> dict[str, str]:
+        """A Redis hash (empty if there is none)."""
+        assert self.redis is not None
+        async with asyncio.timeout(self.timeout):
+            fields = await self.redis.hgetall(key)
+        return cast(dict[str, str], fields)  # decode_responses: str keys and values
+
+    async def position(self, view: View) -> int:
+        """How far `view` has got: the last event position it has applied (0: none)."""
+        if view.in_redis:
+            assert self.redis is not None
+            async with asyncio.timeout(self.timeout):
+                value = await self.redis.get(redis_position_key(self.namespace, view.name))
+            return int(value or 0)
+        async with self.connect() as conn:
+            found = await conn.scalar(
+                select(projection_positions.c.position).where(
+                    projection_positions.c.name == view.name
+                )
+            )
+        return int(found or 0)
+
+    async def ping_sql(self) -> None:
+        async with self.connect() as conn:
+            await conn.execute(select(1))
+
+    async def ping_redis(self) -> None:
+        assert self.redis is not None
+        async with asyncio.timeout(self.timeout):
+            await self.redis.ping()
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+        if self.redis is not None:
+            await self.redis.aclose()

@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     pending_order_ttl_seconds: int = Field(default=1800, ge=0)
     # How long a query waits for a projection to pass the position the client sent.
     read_your_writes_timeout: float = Field(default=2.0, gt=0, le=30)
+    # Requests one query process lets wait for a position at once; more answer 503 at once.
+    read_your_writes_max_waiters: int = Field(default=1000, ge=1, le=100_000)
+    # Seconds one read of the query side (read store, Redis, the event store's head) may take,
+    # connecting included: a store that hangs answers 503 instead of holding the request.
+    read_store_timeout: float = Field(default=5.0, gt=0, le=60)
+    # uvicorn's access log (`shop serve`): off by default, a line per request costs CPU.
+    access_log: bool = False
     # Event store time-outs (seconds): keep them low so a dead database answers 503 quickly.
     db_connect_timeout: int = Field(default=5, gt=0)
     db_lock_timeout: int = Field(default=5, gt=0)
@@ -60,7 +67,9 @@ class Settings(BaseSettings):
     # per request (and pre-pinging each checkout) cost more than queueing for one. The event
     # store pool (PostgreSQL) also serves the accounts table: one pool per process.
     event_store_pool_size: int = Field(default=8, ge=1, le=100)
-    read_store_pool_size: int = Field(default=8, ge=1, le=100)
+    # Read store connections of one process (sync for the command side and the worker, async
+    # for the query side; the query side's Redis pool has the same size).
+    read_store_pool_size: int = Field(default=8, ge=1, le=200)
     # Pooled connections are replaced after this many seconds (instead of pinging each use).
     db_pool_recycle_seconds: int = Field(default=1800, ge=60)
     # Aggregates kept per process between commands (fast-forwarded from the store on each

@@ -19,7 +19,7 @@ def set_position(response: Response, position: int) -> None:
     response.headers[POSITION_HEADER] = str(position)
 
 
-def requested_position(
+async def requested_position(
     x_event_position: Annotated[str | None, Header(alias=POSITION_HEADER)] = None,
 ) -> int | None:
     if x_event_position is None or x_event_position == "":

@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sqlalchemy import or_, select
 
 from domain.carts import cart_id_for
 from projections.carts import cart_lines, carts
 from projections.catalog import catalog_products as products
+from query_api.reads import CARTS, CATALOG, ReadsDep
 from query_api.schemas import CartLineView, CartView
-from query_api.waiting import caught_up
-from web.app import ServicesDep
+from query_api.waiting import Position
 from web.auth import CurrentUser
 
 router = APIRouter(tags=["cart"])
 
 
-# The lines come from the cart view and their prices from the catalog view: two projections
-# that move independently, so read-your-writes must wait for both.
-@router.get(
-    "/cart",
-    response_model=CartView,
-    dependencies=[Depends(caught_up("carts")), Depends(caught_up("catalog"))],
-)
-def get_cart(user: CurrentUser, services: ServicesDep) -> CartView:
+@router.get("/cart", response_model=CartView)
+async def get_cart(user: CurrentUser, reads: ReadsDep, position: Position) -> CartView:
+    # The lines come from the cart view and their prices from the catalog view: two
+    # projections that move independently, so read-your-writes waits for both.
+    await reads.caught_up(position, CARTS, CATALOG)
     query = (
         select(
             cart_lines.c.product_id,
@@ -45,8 +42,8 @@ def get_cart(user: CurrentUser, services: ServicesDep) -> CartView:
         )
         .order_by(cart_lines.c.added_position)
     )
-    with services.read_engine.connect() as conn:
-        rows = conn.execute(query).all()
+    async with reads.views.connect() as conn:
+        rows = (await conn.execute(query)).all()
     items = [
         CartLineView(
             product_id=row.product_id,
@@ -59,5 +56,5 @@ def get_cart(user: CurrentUser, services: ServicesDep) -> CartView:
         )
         for row in rows
     ]
-    currency = items[0].currency if items else services.settings.currency
+    currency = items[0].currency if items else reads.settings.currency
     return CartView(items=items, total=sum(i.line_total for i in items), currency=currency)

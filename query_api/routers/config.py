@@ -11,7 +11,7 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/config", response_model=ConfigView)
-def config(services: ServicesDep) -> ConfigView:
+async def config(services: ServicesDep) -> ConfigView:
     settings = services.settings
     return ConfigView(
         currency=settings.currency,

@@ -1,7 +1,8 @@
 """Orders, their full histories and payment timelines; and an order as it stood at a time.
 
 Shoppers see their own orders only (another user's order is 404, never 403); admins and
-support see every order.
+support see every order. Each route authenticates (and authorises) in its dependencies and
+only then waits for the client's position.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlalchemy import func, select
 
 from domain.orders import STATUSES, Order
-from infra.services import Services
 from projections.orders import order_history, orders, payment_timeline
 from query_api.paging import Limit, Offset
+from query_api.reads import ORDERS, Reads, ReadsDep
 from query_api.schemas import (
     History,
     HistoryEntry,
@@ -27,11 +29,11 @@ from query_api.schemas import (
     PaymentEntry,
     PaymentTimeline,
 )
-from query_api.waiting import caught_up
+from query_api.waiting import Position
 from web.app import ServicesDep
 from web.auth import CurrentUser, Principal, require_role
 
-router = APIRouter(tags=["orders"], dependencies=[Depends(caught_up("orders"))])
+router = APIRouter(tags=["orders"])
 
 STAFF = ("admin", "support")
 
@@ -86,67 +88,81 @@ def _aggregate_view(order: Order) -> OrderView:
     )
 
 
-def _visible_row(services: Services, order_id: UUID, user: Principal) -> Any:
-    with services.read_engine.connect() as conn:
-        row = conn.execute(select(orders).where(orders.c.id == order_id)).first()
+async def _visible_row(reads: Reads, order_id: UUID, user: Principal) -> Any:
+    async with reads.views.connect() as conn:
+        row = (await conn.execute(select(orders).where(orders.c.id == order_id))).first()
     if row is None or (user.role not in STAFF and row.user_id != user.id):
         raise HTTPException(404, "order not found")
     return row
 
 
 @router.get("/orders", response_model=Page[OrderView])
-def list_orders(
+async def list_orders(
     user: CurrentUser,
-    services: ServicesDep,
+    reads: ReadsDep,
+    position: Position,
     status: Annotated[str | None, Query(description=f"one of {', '.join(STATUSES)}")] = None,
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> Page[OrderView]:
     if status is not None and status not in STATUSES:
         raise HTTPException(422, f"status must be one of {', '.join(STATUSES)}")
+    await reads.caught_up(position, ORDERS)
     conditions = []
     if user.role not in STAFF:
         conditions.append(orders.c.user_id == user.id)
     if status is not None:
         conditions.append(orders.c.status == status)
-    with services.read_engine.connect() as conn:
-        total = conn.execute(
-            select(func.count()).select_from(orders).where(*conditions)
-        ).scalar_one()
-        rows = conn.execute(
-            select(orders)
-            .where(*conditions)
-            .order_by(orders.c.placed_position.desc())
-            .limit(limit)
-            .offset(offset)
+    async with reads.views.connect() as conn:
+        total = await conn.scalar(select(func.count()).select_from(orders).where(*conditions))
+        rows = (
+            await conn.execute(
+                select(orders)
+                .where(*conditions)
+                .order_by(orders.c.placed_position.desc())
+                .limit(limit)
+                .offset(offset)
+            )
         ).all()
-    return Page(items=[_view(row) for row in rows], total=total, limit=limit, offset=offset)
+    return Page(items=[_view(row) for row in rows], total=total or 0, limit=limit, offset=offset)
 
 
 @router.get("/orders/{order_id}", response_model=OrderView)
-def get_order(
+async def get_order(
     order_id: UUID,
     user: CurrentUser,
+    reads: ReadsDep,
     services: ServicesDep,
+    position: Position,
     as_of: Annotated[
         datetime | None, Query(description="ISO time: the order as it stood then")
     ] = None,
 ) -> OrderView:
-    row = _visible_row(services, order_id, user)
+    """The order from the orders view; with `as_of`, replayed from its events as it stood
+    then. That replay uses the event store's blocking client, so it runs in a worker thread
+    (a rare, per-order request)."""
+    await reads.caught_up(position, ORDERS)
+    row = await _visible_row(reads, order_id, user)
     if as_of is None:
         return _view(row)
     moment = as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)
-    return _aggregate_view(services.shop.order_as_of(order_id, moment))
+    order = await anyio.to_thread.run_sync(services.shop.order_as_of, order_id, moment)
+    return _aggregate_view(order)
 
 
 @router.get("/orders/{order_id}/history", response_model=History)
-def get_history(order_id: UUID, user: CurrentUser, services: ServicesDep) -> History:
-    _visible_row(services, order_id, user)
-    with services.read_engine.connect() as conn:
-        rows = conn.execute(
-            select(order_history)
-            .where(order_history.c.order_id == order_id)
-            .order_by(order_history.c.version)
+async def get_history(
+    order_id: UUID, user: CurrentUser, reads: ReadsDep, position: Position
+) -> History:
+    await reads.caught_up(position, ORDERS)
+    await _visible_row(reads, order_id, user)
+    async with reads.views.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(order_history)
+                .where(order_history.c.order_id == order_id)
+                .order_by(order_history.c.version)
+            )
         ).all()
     items = [
         HistoryEntry(
@@ -163,17 +179,21 @@ def get_history(order_id: UUID, user: CurrentUser, services: ServicesDep) -> His
 
 
 @router.get("/orders/{order_id}/payments", response_model=PaymentTimeline)
-def get_payments(
+async def get_payments(
     order_id: UUID,
-    services: ServicesDep,
     user: Annotated[Principal, Depends(require_role(*STAFF))],
+    reads: ReadsDep,
+    position: Position,
 ) -> PaymentTimeline:
-    _visible_row(services, order_id, user)
-    with services.read_engine.connect() as conn:
-        rows = conn.execute(
-            select(payment_timeline)
-            .where(payment_timeline.c.order_id == order_id)
-            .order_by(payment_timeline.c.position)
+    await reads.caught_up(position, ORDERS)
+    await _visible_row(reads, order_id, user)
+    async with reads.views.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(payment_timeline)
+                .where(payment_timeline.c.order_id == order_id)
+                .order_by(payment_timeline.c.position)
+            )
         ).all()
     items = [PaymentEntry.model_validate(row, from_attributes=True) for row in rows]
     return PaymentTimeline(order_id=order_id, items=items)

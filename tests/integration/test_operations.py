@@ -12,9 +12,10 @@ from eventsourcing.postgres import PostgresDatastore
 
 from command_api.app import create_app as create_command_app
 from infra.accounts import AccountStore
-from infra.db import make_engine
+from infra.db import make_async_engine
+from infra.read_store import make_async_redis
 from infra.security import Passwords
-from infra.services import Services, make_redis
+from infra.services import Services
 from infra.settings import Settings, load_settings
 from query_api.app import create_app as create_query_app
 from tests.support.servers import ShopUnderTest, serve, start_shop
@@ -69,7 +70,9 @@ def test_healthz_reports_every_dependency(shop: ShopUnderTest) -> None:
 
 def test_healthz_is_503_when_the_read_store_is_down(app_services: Services) -> None:
     app = create_query_app(app_services)
-    app_services.read_engine = make_engine(DEAD_MYSQL)
+    views = app.state.reads.views
+    # The query side reads through its async engine; point it at a port nobody listens on.
+    views.engine = make_async_engine(DEAD_MYSQL, 1, 2.0)
     with serve(app) as url, httpx.Client(base_url=url, timeout=30) as http:
         started = time.monotonic()
         answer = http.get("/healthz")
@@ -82,14 +85,13 @@ def test_healthz_is_503_when_the_read_store_is_down(app_services: Services) -> N
         # Reads of the catalog answer 503 (not 500) while the read store is away.
         assert_unavailable(http.get("/products"))
         assert http.get("/ping").json() == "pong"
-    app_services.read_engine.dispose()
 
 
 def test_healthz_and_product_pages_are_503_when_redis_is_down(app_services: Services) -> None:
     app = create_query_app(app_services)
-    if app_services.redis is not None:
-        app_services.redis.close()
-    app_services.redis = make_redis(DEAD_REDIS)
+    views = app.state.reads.views
+    # The query side reads Redis through its async client; point it at a dead port.
+    views.redis = make_async_redis(DEAD_REDIS, 2, 2.0)
     with serve(app) as url, httpx.Client(base_url=url, timeout=30) as http:
         answer = http.get("/healthz")
         assert answer.status_code == 503, answer.text
@@ -120,20 +122,33 @@ def test_writes_are_503_when_the_accounts_store_is_down(app_services: Services) 
 # -- read-your-writes ---------------------------------------------------------------------------
 
 
-def test_a_position_far_in_the_future_is_503_within_the_timeout(
+def test_a_position_not_reached_in_time_is_503_within_the_timeout(
     impatient_shop: ShopUnderTest,
 ) -> None:
     shop = impatient_shop
-    far = shop.services.shop.position() + 1_000_000
+    stored = shop.create_product()  # no worker: the views never reach its position
     for path in ("/products", f"/products/{uuid.uuid4()}"):
         started = time.monotonic()
-        answer = shop.read(path, after=far)
+        answer = shop.read(path, after=stored)
         elapsed = time.monotonic() - started
         assert_unavailable(answer)
         assert 0.3 <= elapsed < 3.0, elapsed
     # Without a position, or with one already reached, the same query answers at once.
     assert shop.http.get("/products").status_code == 200
     assert shop.read("/products", after=0).status_code == 200
+
+
+def test_a_position_beyond_the_event_store_is_400_at_once(
+    shop_without_worker: ShopUnderTest,
+) -> None:
+    shop = shop_without_worker  # waits up to 10 s; a refusal must not wait at all
+    far = shop.services.shop.position() + 1_000_000
+    for path in ("/products", f"/products/{uuid.uuid4()}"):
+        started = time.monotonic()
+        answer = shop.read(path, after=far)
+        assert answer.status_code == 400, answer.text
+        assert "X-Event-Position" in answer.json()["detail"]
+        assert time.monotonic() - started < 3.0
 
 
 def test_a_malformed_position_is_400(impatient_shop: ShopUnderTest) -> None:

@@ -56,6 +56,11 @@ def test_a_missing_jwt_secret_is_one_line_naming_it(clean_env: pytest.MonkeyPatc
         ("BCRYPT_ROUNDS", "3"),
         ("JWT_LIFETIME_SECONDS", "0"),
         ("READ_YOUR_WRITES_TIMEOUT", "-1"),
+        ("READ_YOUR_WRITES_MAX_WAITERS", "0"),
+        ("READ_STORE_POOL_SIZE", "0"),
+        ("READ_STORE_TIMEOUT", "0"),
+        ("READ_STORE_TIMEOUT", "soon"),
+        ("ACCESS_LOG", "sometimes"),
         ("STRIPE_API_BASE", "localhost:8420"),
     ],
 )

@@ -63,6 +63,7 @@ class ShopUnderTest:
     url: str
     http: httpx.Client
     worker: Worker | None
+    gateway: Gateway
     _admin: dict[str, str] = field(default_factory=dict)
 
     # -- accounts ------------------------------------------------------------------------------
@@ -134,7 +135,7 @@ def start_shop(settings: Settings, worker: bool = True) -> Iterator[ShopUnderTes
     running_worker = Worker(settings) if worker else None
     try:
         with serve(gateway) as url, httpx.Client(base_url=url, timeout=30) as http:
-            yield ShopUnderTest(settings, services, url, http, running_worker)
+            yield ShopUnderTest(settings, services, url, http, running_worker, gateway)
     finally:
         if running_worker is not None:
             running_worker.stop()
