@@ -11,8 +11,6 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-CONNECT_TIMEOUT_SECONDS = 5
-
 
 def sqlalchemy_url(url: str) -> str:
     """Pin the driver: psycopg 3 for PostgreSQL, PyMySQL for MariaDB/MySQL."""
@@ -41,10 +39,16 @@ def sqlite_path(url: str) -> Path:
     return Path(url.removeprefix("sqlite:///"))
 
 
-def make_engine(url: str, pool_size: int = 8, recycle_seconds: int = 1800) -> Engine:
+def make_engine(
+    url: str, pool_size: int = 8, recycle_seconds: int = 1800, timeout: float = 5.0
+) -> Engine:
     """A fixed pool of `pool_size` connections (no overflow, no pre-ping): requests queue for
     a connection instead of opening and closing one each (PyMySQL builds an SSL context per
-    connect), and connections are replaced by age (`recycle_seconds`) instead of pinged."""
+    connect), and connections are replaced by age (`recycle_seconds`) instead of pinged.
+
+    `timeout` bounds connecting, waiting for a pooled connection and (MySQL) each read and
+    write on the socket, so a server that hangs fails the statement instead of the thread
+    (and a poller such as the access cache recovers when the server answers again)."""
     url = sqlalchemy_url(url)
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
@@ -52,15 +56,19 @@ def make_engine(url: str, pool_size: int = 8, recycle_seconds: int = 1800) -> En
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    connect_args: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    connect_args: dict[str, Any] = {"connect_timeout": max(1, round(timeout))}
     if backend == "mysql":
-        connect_args["charset"] = "utf8mb4"
+        connect_args.update(
+            charset="utf8mb4",
+            read_timeout=max(1, round(timeout)),
+            write_timeout=max(1, round(timeout)),
+        )
     return create_engine(
         url,
         pool_size=pool_size,
         max_overflow=0,
         pool_recycle=recycle_seconds,
-        pool_timeout=10,
+        pool_timeout=timeout,
         connect_args=connect_args,
     )
 

@@ -38,6 +38,7 @@ class Services:
             settings.read_store_url,
             pool_size=settings.read_store_pool_size,
             recycle_seconds=settings.db_pool_recycle_seconds,
+            timeout=settings.read_store_timeout,
         )
         self.access = AccessCache(self.read_engine)
         self.accounts = AccountStore(
