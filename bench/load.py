@@ -1,97 +1,136 @@
-"""A bounded HTTP load: a fixed number of requests from a few keep-alive clients."""
+"""Load shapes: closed loops on N keep-alive connections for a fixed time, and a paced
+(open-loop) rate. A unit of work ("step") is one request or a short flow of requests."""
 
 from __future__ import annotations
 
-import itertools
+import asyncio
+import statistics
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-import httpx
+from bench.http import Connection
 
-Request = Callable[[httpx.Client, int], httpx.Response]
+# One unit of work on one connection; what it returns is kept by the paced load.
+Step = Callable[[Connection], Awaitable[object]]
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """The nearest-rank percentile (p in 0..100) of `values`."""
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
 
 
 @dataclass(frozen=True)
-class Load:
-    requests: int
+class Run:
+    """One timed run: units completed inside the window, and their latencies."""
+
+    units: int
     seconds: float
     latencies: list[float]
 
     @property
     def rate(self) -> float:
-        return self.requests / self.seconds if self.seconds > 0 else 0.0
+        return self.units / self.seconds if self.seconds > 0 else 0.0
 
-    def percentile_ms(self, p: float) -> float:
-        ordered = sorted(self.latencies)
-        index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))
-        return round(ordered[index] * 1000, 2)
+    def ms(self, p: float) -> float:
+        return round(percentile(self.latencies, p) * 1000, 2)
 
-    def details(self) -> dict[str, float | int | str]:
+    def summary(self) -> dict[str, float]:
         return {
-            "requests": self.requests,
-            "seconds": round(self.seconds, 2),
-            "p50 ms": self.percentile_ms(50),
-            "p99 ms": self.percentile_ms(99),
+            "rate": round(self.rate, 1),
+            "units": self.units,
+            "p50_ms": self.ms(50),
+            "p99_ms": self.ms(99),
         }
 
 
-class UnexpectedAnswer(RuntimeError):
-    pass
+def closed_loop(url: str, steps: Sequence[Step], seconds: float, warmup: float) -> Run:
+    """Each step runs in a loop on its own connection: `warmup` seconds untimed, then
+    `seconds` timed. Units that finish inside the timed window count."""
+    return asyncio.run(_closed_loop(url, steps, seconds, warmup))
 
 
-def drive(
-    url: str,
-    request: Request,
-    count: int,
-    concurrency: int,
-    expect: int,
-    warmup: int = 0,
-    headers: dict[str, str] | None = None,
-) -> Load:
-    """Send `count` requests (after `warmup` untimed ones) from `concurrency` clients; every
-    answer must have status `expect`, or the run stops (a benchmark of errors is worthless)."""
-    clients = [httpx.Client(base_url=url, timeout=30, headers=headers) for _ in range(concurrency)]
+async def _closed_loop(url: str, steps: Sequence[Step], seconds: float, warmup: float) -> Run:
+    connections = [Connection(url) for _ in steps]
+    begin = time.perf_counter() + warmup
+    end = begin + seconds
+    latencies: list[float] = []
+    completed = 0
+
+    async def loop(connection: Connection, step: Step) -> None:
+        nonlocal completed
+        while (started := time.perf_counter()) < end:
+            await step(connection)
+            finished = time.perf_counter()
+            if begin <= finished <= end:
+                completed += 1
+                if started >= begin:
+                    latencies.append(finished - started)
+
     try:
-        for i in range(warmup):
-            _check(request(clients[i % concurrency], i), expect)
-        counter = itertools.count()  # next() on it is atomic under the GIL
-
-        def run(client: httpx.Client) -> list[float]:
-            latencies = []
-            while (i := next(counter)) < count:
-                started = time.perf_counter()
-                answer = request(client, warmup + i)
-                latencies.append(time.perf_counter() - started)
-                _check(answer, expect)
-            return latencies
-
-        started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            per_client = list(pool.map(run, clients))
-        seconds = time.perf_counter() - started
+        await asyncio.gather(*(loop(c, s) for c, s in zip(connections, steps, strict=True)))
     finally:
-        for client in clients:
-            client.close()
-    return Load(count, seconds, [t for latencies in per_client for t in latencies])
+        for connection in connections:
+            await connection.close()
+    return Run(completed, seconds, latencies)
 
 
-def _check(answer: httpx.Response, expect: int) -> None:
-    if answer.status_code != expect:
-        raise UnexpectedAnswer(
-            f"{answer.request.method} {answer.request.url.path}: {answer.status_code}"
-            f" {answer.text[:300]}"
-        )
+@dataclass(frozen=True)
+class Paced:
+    """A paced run: when each unit finished and what it returned."""
+
+    asked_rate: float
+    results: list[tuple[float, object]]  # (time.monotonic() at the answer, step result)
+    latencies: list[float]
+    seconds: float  # from the first start to the last answer
+
+    @property
+    def rate(self) -> float:
+        return len(self.results) / self.seconds if self.seconds > 0 else 0.0
 
 
-def best_of(rounds: int, runs: dict[str, Callable[[], Load]]) -> dict[str, Load]:
-    """Run the variants in turn, `rounds` times over, and keep each one's fastest round, so a
-    burst of noise on the machine hurts one round rather than one variant."""
-    best: dict[str, Load] = {}
-    for _ in range(rounds):
-        for label, run in runs.items():
-            load = run()
-            if label not in best or load.rate > best[label].rate:
-                best[label] = load
-    return best
+def paced(url: str, steps: Sequence[Step], rate: float, seconds: float) -> Paced:
+    """Start units at `rate` per second for `seconds`, each on an idle connection; when all
+    connections are busy the next unit waits, so an overloaded system sets its own rate."""
+    return asyncio.run(_paced(url, steps, rate, seconds))
+
+
+async def _paced(url: str, steps: Sequence[Step], rate: float, seconds: float) -> Paced:
+    idle: asyncio.Queue[tuple[Connection, Step]] = asyncio.Queue()
+    for step in steps:
+        idle.put_nowait((Connection(url), step))
+    results: list[tuple[float, object]] = []
+    latencies: list[float] = []
+
+    async def unit(connection: Connection, step: Step) -> None:
+        started = time.perf_counter()
+        try:
+            value = await step(connection)
+            results.append((time.monotonic(), value))
+            latencies.append(time.perf_counter() - started)
+        finally:
+            idle.put_nowait((connection, step))
+
+    count = max(1, round(rate * seconds))
+    first = time.perf_counter()
+    tasks = []
+    for i in range(count):
+        delay = first + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        connection, step = await idle.get()
+        tasks.append(asyncio.create_task(unit(connection, step)))
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        while not idle.empty():
+            await idle.get_nowait()[0].close()
+    return Paced(rate, results, latencies, time.perf_counter() - first)
+
+
+def median(values: Sequence[float]) -> float:
+    return float(statistics.median(values)) if values else 0.0
