@@ -56,6 +56,7 @@ def summary(runs: list[Run]) -> dict[str, Any]:
         "median": round(median([r.rate for r in runs]), 1),
         "p50_ms": round(median([r.ms(50) for r in runs]), 2),
         "p99_ms": round(median([r.ms(99) for r in runs]), 2),
+        "errors": sum(r.errors for r in runs),
         "rounds": [r.summary() for r in runs],
     }
 

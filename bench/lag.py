@@ -107,6 +107,7 @@ def run(bench: Bench) -> None:
         "rate_asked": config.lag_rate,
         "rate_reached": round(reached, 1),
         "checkouts": len(result.results),
+        "failed": result.errors,
         "clients": connections,
         "headline_view": HEADLINE_VIEW,
         "views": {name: _ms(values) for name, values in per_view.items()},

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import statistics
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from bench.http import Connection
+from bench.http import Connection, UnexpectedAnswer
 
 # One unit of work on one connection; what it returns is kept by the paced load.
 Step = Callable[[Connection], Awaitable[object]]
@@ -20,17 +21,44 @@ def percentile(values: Sequence[float], p: float) -> float:
     ordered = sorted(values)
     if not ordered:
         return 0.0
-    rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
+    rank = max(1, min(len(ordered), math.ceil(p / 100 * len(ordered))))
     return ordered[rank - 1]
+
+
+# A unit whose answer was not the expected one is counted, not timed; a run with more of
+# them than this share is stopped, since it would measure errors.
+MAX_ERROR_SHARE = 0.01
+
+
+class TooManyErrors(RuntimeError):
+    pass
+
+
+class Errors:
+    def __init__(self) -> None:
+        self.count = 0
+        self.first: str | None = None
+
+    def add(self, error: UnexpectedAnswer) -> None:
+        self.count += 1
+        self.first = self.first or str(error)
+
+    def check(self, units: int, final: bool = True) -> None:
+        """Raise when too many units failed; during the run, only once failures are many
+        (a systematic error stops the run early, a rare one is judged at the end)."""
+        total = units + self.count
+        if self.count > max(1 if final else 20, MAX_ERROR_SHARE * total):
+            raise TooManyErrors(f"{self.count} failed units of {total}: {self.first}")
 
 
 @dataclass(frozen=True)
 class Run:
-    """One timed run: units completed inside the window, and their latencies."""
+    """One timed run: units completed inside the window, their latencies, failed units."""
 
     units: int
     seconds: float
     latencies: list[float]
+    errors: int = 0
 
     @property
     def rate(self) -> float:
@@ -45,6 +73,7 @@ class Run:
             "units": self.units,
             "p50_ms": self.ms(50),
             "p99_ms": self.ms(99),
+            "errors": self.errors,
         }
 
 
@@ -60,11 +89,17 @@ async def _closed_loop(url: str, steps: Sequence[Step], seconds: float, warmup: 
     end = begin + seconds
     latencies: list[float] = []
     completed = 0
+    errors = Errors()
 
     async def loop(connection: Connection, step: Step) -> None:
         nonlocal completed
         while (started := time.perf_counter()) < end:
-            await step(connection)
+            try:
+                await step(connection)
+            except UnexpectedAnswer as error:
+                errors.add(error)
+                errors.check(completed, final=False)
+                continue
             finished = time.perf_counter()
             if begin <= finished <= end:
                 completed += 1
@@ -76,7 +111,8 @@ async def _closed_loop(url: str, steps: Sequence[Step], seconds: float, warmup: 
     finally:
         for connection in connections:
             await connection.close()
-    return Run(completed, seconds, latencies)
+    errors.check(completed)
+    return Run(completed, seconds, latencies, errors.count)
 
 
 @dataclass(frozen=True)
@@ -87,6 +123,7 @@ class Paced:
     results: list[tuple[float, object]]  # (time.monotonic() at the answer, step result)
     latencies: list[float]
     seconds: float  # from the first start to the last answer
+    errors: int = 0
 
     @property
     def rate(self) -> float:
@@ -95,7 +132,8 @@ class Paced:
 
 def paced(url: str, steps: Sequence[Step], rate: float, seconds: float) -> Paced:
     """Start units at `rate` per second for `seconds`, each on an idle connection; when all
-    connections are busy the next unit waits, so an overloaded system sets its own rate."""
+    connections are busy the next unit waits, so an overloaded system sets its own rate (and
+    no unit starts after the window)."""
     return asyncio.run(_paced(url, steps, rate, seconds))
 
 
@@ -105,6 +143,7 @@ async def _paced(url: str, steps: Sequence[Step], rate: float, seconds: float) -
         idle.put_nowait((Connection(url), step))
     results: list[tuple[float, object]] = []
     latencies: list[float] = []
+    errors = Errors()
 
     async def unit(connection: Connection, step: Step) -> None:
         started = time.perf_counter()
@@ -112,24 +151,30 @@ async def _paced(url: str, steps: Sequence[Step], rate: float, seconds: float) -
             value = await step(connection)
             results.append((time.monotonic(), value))
             latencies.append(time.perf_counter() - started)
+        except UnexpectedAnswer as error:
+            errors.add(error)
+            errors.check(len(results), final=False)
         finally:
             idle.put_nowait((connection, step))
 
-    count = max(1, round(rate * seconds))
     first = time.perf_counter()
-    tasks = []
-    for i in range(count):
+    tasks: list[asyncio.Task[None]] = []
+    for i in range(max(1, round(rate * seconds))):
         delay = first + i / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
         connection, step = await idle.get()
+        if tasks and time.perf_counter() - first > seconds:
+            idle.put_nowait((connection, step))
+            break  # behind schedule: the window is over, what did not start is not started
         tasks.append(asyncio.create_task(unit(connection, step)))
     try:
         await asyncio.gather(*tasks)
     finally:
         while not idle.empty():
             await idle.get_nowait()[0].close()
-    return Paced(rate, results, latencies, time.perf_counter() - first)
+    errors.check(len(results))
+    return Paced(rate, results, latencies, time.perf_counter() - first, errors.count)
 
 
 def median(values: Sequence[float]) -> float:

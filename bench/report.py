@@ -107,15 +107,16 @@ def _details(measurements: dict[str, Any]) -> list[str]:
             "## Throughput, project against baseline",
             "",
             "| measurement | connections | project | bare | ratio | project p50/p99 ms"
-            " | bare p50/p99 ms |",
-            "|---|---:|---:|---:|---:|---:|---:|",
+            " | bare p50/p99 ms | failed units |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for key, m in comparisons:
             for connections, g in m["connections"].items():
                 p, b = g["project"], g["bare"]
                 lines.append(
                     f"| {key} | {connections} | {p['median']:,} | {b['median']:,} | {g['ratio']}"
-                    f" | {p['p50_ms']} / {p['p99_ms']} | {b['p50_ms']} / {b['p99_ms']} |"
+                    f" | {p['p50_ms']} / {p['p99_ms']} | {b['p50_ms']} / {b['p99_ms']}"
+                    f" | {p['errors']} / {b['errors']} |"
                 )
         lines.append("")
     if "growth" in measurements:

@@ -40,7 +40,7 @@ def main() -> None:
             if not ready:
                 print("ready", flush=True)
                 ready = True
-            time.sleep(0.0005)
+            time.sleep(0.001)
     print(json.dumps(samples), flush=True)
 
 
