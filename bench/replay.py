@@ -20,6 +20,11 @@ from bench.load import median
 def run(bench: Bench) -> None:
     config = bench.config
     until = min(project.store_position(bench.harness), config.replay_events)
+    if until < config.replay_events:
+        bench.notes.append(
+            f"replay: the run's log held only {until:,} notifications (fewer than the"
+            f" {config.replay_events:,} asked for), so the replay figures are of a short log."
+        )
     names = project.sql_view_names(bench.settings)
     raw_rates: list[float] = []
     project_rates: list[float] = []
