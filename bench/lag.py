@@ -2,9 +2,9 @@
 to the moment each view's stored position passes the answer's X-Event-Position.
 
 A watcher process (bench/watch_positions.py) reads every view's stored position in a tight
-loop (the positions read-your-writes waits on) and notes when each one moves. Its clock is the same
-CLOCK_MONOTONIC as the load generator's, so the two timelines line up. Resolution: one
-watcher cycle (a few SQL reads and a Redis GET, about 1-3 ms).
+loop (the positions read-your-writes waits on) and notes when each one moves. Its clock is
+the same CLOCK_MONOTONIC as the load generator's, so the two timelines line up. Resolution:
+one watcher cycle (a few SQL reads, a Redis GET and a 1 ms pause: about 2-4 ms).
 """
 
 from __future__ import annotations
@@ -30,45 +30,42 @@ def watching(bench: Bench) -> Iterator[dict[str, Samples]]:
     """The watcher process (bench/watch_positions.py) for the block's duration; the dict
     holds its samples afterwards."""
     env = project.process_env(bench.settings, "bench-watcher")
-    process = subprocess.Popen(
-        project.watcher_command(),
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=(bench.logs / "watcher.log").open("ab"),
-        text=True,
-    )
-    assert process.stdin is not None and process.stdout is not None
-    found: dict[str, Samples] = {}
-    try:
-        if process.stdout.readline().strip() != "ready":
-            raise RuntimeError(f"the position watcher did not start: see {bench.logs}")
-        yield found
-        process.stdin.close()  # tells it to stop and report
-        found["samples"] = json.loads(process.stdout.readline())
-    finally:
-        stop(process)
-
-
-def _seen_at(samples: list[tuple[float, int]], position: int) -> float | None:
-    """When the view was first seen at or past `position`."""
-    positions = [p for _, p in samples]
-    index = bisect.bisect_left(positions, position)  # positions only grow
-    return samples[index][0] if index < len(samples) else None
+    with (bench.logs / "watcher.log").open("ab") as log_file:
+        process = subprocess.Popen(
+            project.watcher_command(),
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log_file,
+            text=True,
+        )
+        assert process.stdin is not None and process.stdout is not None
+        found: dict[str, Samples] = {}
+        try:
+            if process.stdout.readline().strip() != "ready":
+                raise RuntimeError(f"the position watcher did not start: see {bench.logs}")
+            yield found
+            process.stdin.close()  # tells it to stop and report
+            found["samples"] = json.loads(process.stdout.readline())
+        finally:
+            stop(process)
 
 
 def lags(run: Paced, samples: Samples) -> dict[str, list[float]]:
-    """Per view (and "all views"): seconds from each answer until the view had passed it."""
-    found: dict[str, list[float]] = {name: [] for name in samples}
+    """Per view (and "all views"): seconds from each answer until the view was first seen
+    at or past the answer's position (0 when it already was)."""
+    views = {name: ([t for t, _ in s], [p for _, p in s]) for name, s in samples.items()}
+    found: dict[str, list[float]] = {name: [] for name in views}
     found["all views"] = []
-    for answered, position in run.results:
+    for answered, value in run.results:
+        position = int(value)  # type: ignore[call-overload]
         per_view = []
-        for name, view_samples in samples.items():
-            seen = _seen_at(view_samples, int(position))  # type: ignore[call-overload]
-            if seen is None:
+        for name, (times, positions) in views.items():
+            index = bisect.bisect_left(positions, position)  # positions only grow
+            if index == len(positions):
                 raise RuntimeError(f"the {name} view never reached position {position}")
-            per_view.append(max(0.0, seen - answered))
+            per_view.append(max(0.0, times[index] - answered))
             found[name].append(per_view[-1])
         found["all views"].append(max(per_view))
     return found
