@@ -65,11 +65,15 @@ def compare(runs: dict[str, list[Run]], unit: str) -> dict[str, Any]:
     """The project's median rate over the baseline's (medians of the rounds)."""
     project_rate = median([r.rate for r in runs["project"]])
     bare_rate = median([r.rate for r in runs["bare"]])
+    pairs = zip(runs["project"], runs["bare"], strict=True)
     return {
         "unit": unit,
         "project": summary(runs["project"]),
         "bare": summary(runs["bare"]),
         "ratio": round(project_rate / bare_rate, 3) if bare_rate else 0.0,
+        # Each round's two runs are next to each other in time: their ratios show the spread
+        # that the machine's changing load leaves in the medians.
+        "round_ratios": [round(p.rate / b.rate, 3) if b.rate else 0.0 for p, b in pairs],
     }
 
 

@@ -106,15 +106,16 @@ def _details(measurements: dict[str, Any]) -> list[str]:
         lines += [
             "## Throughput, project against baseline",
             "",
-            "| measurement | connections | project | bare | ratio | project p50/p99 ms"
-            " | bare p50/p99 ms | failed units |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|",
+            "| measurement | connections | project | bare | ratio | each round's ratio"
+            " | project p50/p99 ms | bare p50/p99 ms | failed units |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for key, m in comparisons:
             for connections, g in m["connections"].items():
                 p, b = g["project"], g["bare"]
                 lines.append(
                     f"| {key} | {connections} | {p['median']:,} | {b['median']:,} | {g['ratio']}"
+                    f" | {', '.join(map(str, g['round_ratios']))}"
                     f" | {p['p50_ms']} / {p['p99_ms']} | {b['p50_ms']} / {b['p99_ms']}"
                     f" | {p['errors']} / {b['errors']} |"
                 )

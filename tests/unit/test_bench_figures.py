@@ -42,6 +42,7 @@ def test_the_ratio_is_of_the_medians() -> None:
     assert result["project"]["median"] == 40.0
     assert result["bare"]["median"] == 80.0
     assert result["ratio"] == 0.5
+    assert result["round_ratios"] == [0.5, 0.519, 0.01]
 
 
 def test_lag_is_from_the_answer_to_the_first_sample_at_or_past_its_position() -> None:
