@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make run        the whole shop on the embedded default at http://127.0.0.1:$(PORT)"
 	@echo "make test       lint, type checks, the Python suite (SQLite and, when reachable, PostgreSQL+MariaDB+Redis), the front end's tests"
-	@echo "make bench      benchmarks, results in bench/results/"
+	@echo "make bench      the project against bare baselines, results in bench/results/ (BENCH_ARGS=--quick)"
 	@echo "make services   start PostgreSQL, MariaDB and Redis on loopback if they are down"
 
 $(BIN)/.installed: pyproject.toml
@@ -58,8 +58,9 @@ test: lint typecheck frontend-test pytest
 services:
 	scripts/services-up.sh
 
-bench: $(BIN)/.installed
-	$(BIN)/python -m bench
+# BENCH_ARGS=--quick for a few minutes instead of about ten; see bench/README.md.
+bench: $(BIN)/.installed services
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf var frontend/dist .pytest_cache .mypy_cache .ruff_cache

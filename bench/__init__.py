@@ -1,5 +1,6 @@
-"""Benchmarks of the shop: `python -m bench` (= `make bench`), results in bench/results/.
+"""`make bench`: the project measured against bare baselines in the same run (bench/README.md).
 
-Each benchmark measures a baseline and its variants in the same run and reports ratios to the
-baseline, so the numbers compare within a run even though machines differ between runs.
+Each figure is a ratio of the project to a minimal app doing the same work on the same
+stores, measured minutes apart on the same machine, so it compares within a run even though
+machines and their load differ between runs.
 """

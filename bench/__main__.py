@@ -1,5 +1,6 @@
-"""`python -m bench` (= `make bench`): every benchmark, results in bench/results/latest.*"""
+"""`python -m bench` (= `make bench`); `python -m bench --quick` for a shorter run."""
 
 from bench.run import main
 
-main()
+if __name__ == "__main__":
+    main()

@@ -1,97 +1,181 @@
-"""A bounded HTTP load: a fixed number of requests from a few keep-alive clients."""
+"""Load shapes: closed loops on N keep-alive connections for a fixed time, and a paced
+(open-loop) rate. A unit of work ("step") is one request or a short flow of requests."""
 
 from __future__ import annotations
 
-import itertools
+import asyncio
+import math
+import statistics
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-import httpx
+from bench.http import Connection, UnexpectedAnswer
 
-Request = Callable[[httpx.Client, int], httpx.Response]
-
-
-@dataclass(frozen=True)
-class Load:
-    requests: int
-    seconds: float
-    latencies: list[float]
-
-    @property
-    def rate(self) -> float:
-        return self.requests / self.seconds if self.seconds > 0 else 0.0
-
-    def percentile_ms(self, p: float) -> float:
-        ordered = sorted(self.latencies)
-        index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))
-        return round(ordered[index] * 1000, 2)
-
-    def details(self) -> dict[str, float | int | str]:
-        return {
-            "requests": self.requests,
-            "seconds": round(self.seconds, 2),
-            "p50 ms": self.percentile_ms(50),
-            "p99 ms": self.percentile_ms(99),
-        }
+# One unit of work on one connection; what it returns is kept by the paced load.
+Step = Callable[[Connection], Awaitable[object]]
 
 
-class UnexpectedAnswer(RuntimeError):
+def percentile(values: Sequence[float], p: float) -> float:
+    """The nearest-rank percentile (p in 0..100) of `values`."""
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    rank = max(1, min(len(ordered), math.ceil(p / 100 * len(ordered))))
+    return ordered[rank - 1]
+
+
+# A unit whose answer was not the expected one is counted, not timed; a run with more of
+# them than this share is stopped, since it would measure errors.
+MAX_ERROR_SHARE = 0.01
+
+
+class TooManyErrors(RuntimeError):
     pass
 
 
-def drive(
-    url: str,
-    request: Request,
-    count: int,
-    concurrency: int,
-    expect: int,
-    warmup: int = 0,
-    headers: dict[str, str] | None = None,
-) -> Load:
-    """Send `count` requests (after `warmup` untimed ones) from `concurrency` clients; every
-    answer must have status `expect`, or the run stops (a benchmark of errors is worthless)."""
-    clients = [httpx.Client(base_url=url, timeout=30, headers=headers) for _ in range(concurrency)]
+class Errors:
+    def __init__(self) -> None:
+        self.count = 0
+        self.first: str | None = None
+
+    def add(self, error: UnexpectedAnswer) -> None:
+        self.count += 1
+        self.first = self.first or str(error)
+
+    def check(self, units: int, final: bool = True) -> None:
+        """Raise when too many units failed; during the run, only once failures are many
+        (a systematic error stops the run early, a rare one is judged at the end)."""
+        total = units + self.count
+        if self.count > max(1 if final else 20, MAX_ERROR_SHARE * total):
+            raise TooManyErrors(f"{self.count} failed units of {total}: {self.first}")
+
+
+@dataclass(frozen=True)
+class Run:
+    """One timed run: units completed inside the window, their latencies, failed units."""
+
+    units: int
+    seconds: float
+    latencies: list[float]
+    errors: int = 0
+
+    @property
+    def rate(self) -> float:
+        return self.units / self.seconds if self.seconds > 0 else 0.0
+
+    def ms(self, p: float) -> float:
+        return round(percentile(self.latencies, p) * 1000, 2)
+
+    def summary(self) -> dict[str, float]:
+        return {
+            "rate": round(self.rate, 1),
+            "units": self.units,
+            "p50_ms": self.ms(50),
+            "p99_ms": self.ms(99),
+            "errors": self.errors,
+        }
+
+
+def closed_loop(url: str, steps: Sequence[Step], seconds: float, warmup: float) -> Run:
+    """Each step runs in a loop on its own connection: `warmup` seconds untimed, then
+    `seconds` timed. Units that finish inside the timed window count."""
+    return asyncio.run(_closed_loop(url, steps, seconds, warmup))
+
+
+async def _closed_loop(url: str, steps: Sequence[Step], seconds: float, warmup: float) -> Run:
+    connections = [Connection(url) for _ in steps]
+    begin = time.perf_counter() + warmup
+    end = begin + seconds
+    latencies: list[float] = []
+    completed = 0
+    errors = Errors()
+
+    async def loop(connection: Connection, step: Step) -> None:
+        nonlocal completed
+        while (started := time.perf_counter()) < end:
+            try:
+                await step(connection)
+            except UnexpectedAnswer as error:
+                errors.add(error)
+                errors.check(completed, final=False)
+                continue
+            finished = time.perf_counter()
+            if begin <= finished <= end:
+                completed += 1
+                if started >= begin:
+                    latencies.append(finished - started)
+
     try:
-        for i in range(warmup):
-            _check(request(clients[i % concurrency], i), expect)
-        counter = itertools.count()  # next() on it is atomic under the GIL
-
-        def run(client: httpx.Client) -> list[float]:
-            latencies = []
-            while (i := next(counter)) < count:
-                started = time.perf_counter()
-                answer = request(client, warmup + i)
-                latencies.append(time.perf_counter() - started)
-                _check(answer, expect)
-            return latencies
-
-        started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            per_client = list(pool.map(run, clients))
-        seconds = time.perf_counter() - started
+        await asyncio.gather(*(loop(c, s) for c, s in zip(connections, steps, strict=True)))
     finally:
-        for client in clients:
-            client.close()
-    return Load(count, seconds, [t for latencies in per_client for t in latencies])
+        for connection in connections:
+            await connection.close()
+    errors.check(completed)
+    return Run(completed, seconds, latencies, errors.count)
 
 
-def _check(answer: httpx.Response, expect: int) -> None:
-    if answer.status_code != expect:
-        raise UnexpectedAnswer(
-            f"{answer.request.method} {answer.request.url.path}: {answer.status_code}"
-            f" {answer.text[:300]}"
-        )
+@dataclass(frozen=True)
+class Paced:
+    """A paced run: when each unit finished and what it returned."""
+
+    asked_rate: float
+    results: list[tuple[float, object]]  # (time.monotonic() at the answer, step result)
+    latencies: list[float]
+    seconds: float  # from the first start to the last answer
+    errors: int = 0
+
+    @property
+    def rate(self) -> float:
+        return len(self.results) / self.seconds if self.seconds > 0 else 0.0
 
 
-def best_of(rounds: int, runs: dict[str, Callable[[], Load]]) -> dict[str, Load]:
-    """Run the variants in turn, `rounds` times over, and keep each one's fastest round, so a
-    burst of noise on the machine hurts one round rather than one variant."""
-    best: dict[str, Load] = {}
-    for _ in range(rounds):
-        for label, run in runs.items():
-            load = run()
-            if label not in best or load.rate > best[label].rate:
-                best[label] = load
-    return best
+def paced(url: str, steps: Sequence[Step], rate: float, seconds: float) -> Paced:
+    """Start units at `rate` per second for `seconds`, each on an idle connection; when all
+    connections are busy the next unit waits, so an overloaded system sets its own rate (and
+    no unit starts after the window)."""
+    return asyncio.run(_paced(url, steps, rate, seconds))
+
+
+async def _paced(url: str, steps: Sequence[Step], rate: float, seconds: float) -> Paced:
+    idle: asyncio.Queue[tuple[Connection, Step]] = asyncio.Queue()
+    for step in steps:
+        idle.put_nowait((Connection(url), step))
+    results: list[tuple[float, object]] = []
+    latencies: list[float] = []
+    errors = Errors()
+
+    async def unit(connection: Connection, step: Step) -> None:
+        started = time.perf_counter()
+        try:
+            value = await step(connection)
+            results.append((time.monotonic(), value))
+            latencies.append(time.perf_counter() - started)
+        except UnexpectedAnswer as error:
+            errors.add(error)
+            errors.check(len(results), final=False)
+        finally:
+            idle.put_nowait((connection, step))
+
+    first = time.perf_counter()
+    tasks: list[asyncio.Task[None]] = []
+    for i in range(max(1, round(rate * seconds))):
+        delay = first + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        connection, step = await idle.get()
+        if tasks and time.perf_counter() - first > seconds:
+            idle.put_nowait((connection, step))
+            break  # behind schedule: the window is over, what did not start is not started
+        tasks.append(asyncio.create_task(unit(connection, step)))
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        while not idle.empty():
+            await idle.get_nowait()[0].close()
+    errors.check(len(results))
+    return Paced(rate, results, latencies, time.perf_counter() - first, errors.count)
+
+
+def median(values: Sequence[float]) -> float:
+    return float(statistics.median(values)) if values else 0.0
