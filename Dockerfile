@@ -6,7 +6,8 @@
 #
 # Python dependencies come from uv.lock (hashes checked), never from a fresh resolution:
 # `make lock` updates it. Keep UV_VERSION equal to the Makefile's.
-# (No "# syntax=" line: BuildKit's built-in frontend is enough and needs no registry.)
+# Plain Dockerfile syntax (no "# syntax=" line, no cache mounts), so any builder takes it:
+# BuildKit without a registry, the legacy builder, a PaaS's build service.
 
 ARG UV_VERSION=0.13.8
 
@@ -15,7 +16,7 @@ FROM node:20-slim AS frontend
 WORKDIR /src/frontend
 # Lock files first, so the dependency layer survives source edits.
 COPY frontend/package.json frontend/package-lock.json ./
-RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
 COPY frontend/ ./
 # Precompress once here; the gateway serves the .gz files as they are (gzip_static).
 RUN npm run build \
@@ -31,15 +32,14 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     UV_PYTHON_DOWNLOADS=never \
     UV_COMPILE_BYTECODE=1 \
     UV_LINK_MODE=copy \
+    UV_NO_CACHE=1 \
     UV_SYSTEM_CERTS=1
 # uv only builds; it never reaches a runtime image. Its own venv keeps the system Python clean.
-RUN --mount=type=cache,target=/root/.cache/pip \
-    python -m venv /opt/uv && /opt/uv/bin/pip install "uv==${UV_VERSION}"
+RUN python -m venv /opt/uv && /opt/uv/bin/pip install --no-cache-dir "uv==${UV_VERSION}"
 WORKDIR /src
 COPY pyproject.toml uv.lock ./
 # Dependencies first (a layer that survives source edits); --locked fails on a stale lock.
-RUN --mount=type=cache,target=/root/.cache/uv \
-    /opt/uv/bin/uv sync --locked --no-dev --no-install-project --no-editable
+RUN /opt/uv/bin/uv sync --locked --no-dev --no-install-project --no-editable
 COPY domain/ domain/
 COPY application/ application/
 COPY command_api/ command_api/
@@ -50,15 +50,13 @@ COPY infra/ infra/
 COPY web/ web/
 COPY entrypoints/ entrypoints/
 # A regular (non-editable) install: the runtime image needs only the venv, not /src.
-# --reinstall-package: uv's cache keys a local project by pyproject.toml alone, so without it
-# a rebuild after a source edit would install the previously built wheel.
-RUN --mount=type=cache,target=/root/.cache/uv \
-    /opt/uv/bin/uv sync --locked --no-dev --no-editable --reinstall-package order-platform
+# --reinstall-package: uv keys a local project by pyproject.toml alone, so without it a
+# cached build after a source edit could install the previously built wheel.
+RUN /opt/uv/bin/uv sync --locked --no-dev --no-editable --reinstall-package order-platform
 
 # The same venv plus the emulator extra (localstripe), for the dev-only emulator image.
 FROM python-build AS emulator-build
-RUN --mount=type=cache,target=/root/.cache/uv \
-    /opt/uv/bin/uv sync --locked --no-dev --no-editable --extra emulator
+RUN /opt/uv/bin/uv sync --locked --no-dev --no-editable --extra emulator
 
 # --- app: runtime for the APIs and the worker ---------------------------------------------------
 FROM python:3.11-slim AS app
