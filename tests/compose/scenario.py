@@ -6,6 +6,8 @@ failure, prints the failing services' logs and removes the stack.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import secrets
 import socket
@@ -167,6 +169,36 @@ def step_production_settings(ctx: Context) -> None:
         },
         "JWT_SECRET",
     )
+
+
+def step_managed_stores_override(ctx: Context) -> None:
+    """The AWS/managed-stores variant of docs/deploy.md: no store containers, the URLs given."""
+    managed = {
+        "EVENT_STORE_URL": "postgresql://shop:pw@db.example.internal:5432/shop",
+        "READ_STORE_URL": "mysql+pymysql://shop:pw@views.example.internal:3306/shop",
+        "REDIS_URL": "rediss://cache.example.internal:6379/0",
+    }
+    result = subprocess.run(
+        [
+            *("docker", "compose", "--env-file", str(ctx.stack.env_file)),
+            *("-f", str(ctx.root / "compose.yaml")),
+            *("-f", str(ctx.root / "deploy" / "compose.managed-stores.yaml")),
+            *("config", "--format", "json"),
+        ],
+        cwd=ctx.root,
+        env={**os.environ, **managed},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    expect(result.returncode == 0, f"compose config with the override: {result.stderr}")
+    services = json.loads(result.stdout)["services"]
+    stores = {"postgres", "mariadb", "redis"} & services.keys()
+    expect(not stores, f"the override still runs {sorted(stores)}")
+    for name in ("command-api", "query-api", "worker"):
+        env = services[name]["environment"]
+        expect(all(env[key] == value for key, value in managed.items()), f"{name}: {env}")
 
 
 def step_gateway(ctx: Context) -> None:
@@ -432,6 +464,7 @@ STEPS: list[tuple[str, Callable[[Context], None]]] = [
     ("images build", step_build),
     ("stack starts, every service healthy", step_up),
     ("ENV=production refuses the emulator and a placeholder secret", step_production_settings),
+    ("the managed-stores override (docs/deploy.md) resolves", step_managed_stores_override),
     ("gateway: HTTPS redirect, headers, routing, assets, limits", step_gateway),
     ("Postman collection (newman) over HTTPS", step_postman),
     ("a purchase reaches paid by the emulator's webhook", step_purchase),

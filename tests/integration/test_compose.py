@@ -7,6 +7,7 @@ stack itself is built and run by `make compose-test` (tests/compose/), which nee
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -637,3 +638,42 @@ def test_ci_override_only_builds_on_the_host_network() -> None:
     assert set(override["services"]) == built, "every built service, and nothing else"
     for name, service in override["services"].items():
         assert service == {"build": {"network": "host"}}, f"{name}: {service}"
+
+
+def compose_config_json(*files: Path, extra_env: dict[str, str]) -> dict[str, Any]:
+    """`docker compose config` of these files (needs only the CLI plugin, not an engine)."""
+    docker = shutil.which("docker")
+    if docker is None:
+        pytest.skip("`docker compose config` not run: no docker binary on PATH")
+    if subprocess.run([docker, "compose", "version"], capture_output=True, check=False).returncode:
+        pytest.skip("`docker compose config` not run: the docker CLI has no compose plugin")
+    args = [arg for path in files for arg in ("-f", str(path))]
+    result = subprocess.run(
+        [docker, "compose", *args, "config", "--format", "json"],
+        cwd=ROOT,
+        env={**os.environ, **dummy_secrets(), **extra_env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, f"docker compose config failed:\n{result.stderr}"
+    return dict(json.loads(result.stdout))
+
+
+def test_managed_stores_override_drops_the_store_containers() -> None:
+    managed = {
+        "EVENT_STORE_URL": "postgresql://shop:pw@db.example.internal:5432/shop",
+        "READ_STORE_URL": "mysql+pymysql://shop:pw@views.example.internal:3306/shop",
+        "REDIS_URL": "rediss://cache.example.internal:6379/0",
+    }
+    config = compose_config_json(
+        COMPOSE_FILE, ROOT / "deploy" / "compose.managed-stores.yaml", extra_env=managed
+    )
+    services = config["services"]
+    assert not set(DATABASES) & services.keys(), f"store containers still run: {list(services)}"
+    for name in APP_SERVICES:
+        env = services[name]["environment"]
+        assert {key: env[key] for key in managed} == managed, name
+        assert not set(DATABASES) & set(services[name].get("depends_on") or {}), name
+        Settings(**{key.lower(): value for key, value in env.items()})
