@@ -7,6 +7,8 @@ PYTEST_ARGS ?=
 # uv resolves and locks; keep equal to UV_VERSION in the Dockerfile (a test checks).
 UV_VERSION := 0.13.8
 UV := $(BIN)/uv
+# The platform's certificate store (where a corporate or CI proxy's CA lives), not uv's own.
+export UV_SYSTEM_CERTS ?= 1
 NEWMAN_DIR := docs/postman
 DOCKERFILES = $(shell find . \( -path ./.venv -o -path '*/node_modules' -o -path ./var \) -prune \
 	-o \( -name Dockerfile -o -name '*.Dockerfile' \) -print)

@@ -105,7 +105,9 @@ def ensure_engine(root: Path) -> bool:
             raise EngineError("Docker is not running (docker info failed): start it and retry")
         _run_standins(script, images)
         started = True
-    missing = [image for image in images if not _present(image) and not _pull(image)]
+    missing = [image for image in images if not _present(image)]
+    while missing and _pull(missing[0]):  # a registry that is unreachable fails at once
+        missing.pop(0)
     if missing:
         if script is None:
             raise EngineError(f"cannot pull {', '.join(missing)} and no stand-ins script")

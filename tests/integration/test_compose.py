@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "compose.yaml"
@@ -33,6 +35,8 @@ try:
 except ModuleNotFoundError:  # an editable install made before infra/ existed maps nothing
     sys.path.insert(0, str(ROOT))
     from infra.settings import Settings
+
+from entrypoints.gateway import READ_METHODS, _wants_html  # noqa: E402 (after the path fix)
 
 DATABASES = ("postgres", "mariadb", "redis")
 # service -> the argv prefix it must run, and the port it must listen on (None: no HTTP).
@@ -677,3 +681,37 @@ def test_managed_stores_override_drops_the_store_containers() -> None:
         assert {key: env[key] for key in managed} == managed, name
         assert not set(DATABASES) & set(services[name].get("depends_on") or {}), name
         Settings(**{key.lower(): value for key, value in env.items()})
+
+
+# --- the same routing as the embedded gateway of `make run` -------------------------------------
+
+MEDIA_TYPES = ["text/html", "application/json", "application/xhtml+xml", "*/*", "image/avif"]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(MEDIA_TYPES),
+            st.sampled_from(["", ";q=0.9", ";q=0.8", "; q=1"]),
+            st.sampled_from(["", " ", "  "]),
+        ),
+        max_size=5,
+    )
+)
+def test_nginx_and_the_embedded_gateway_agree_on_browser_navigations(
+    accept: list[tuple[str, str, str]],
+) -> None:
+    """Both gateways send a GET to the storefront exactly when the other one does."""
+    header = ",".join(f"{space}{media}{params}" for media, params, space in accept)
+    rule = nginx_entries(nginx_block(nginx_text(), r"map\s+\$http_accept\s+\$accepts_html"))
+    patterns = [key for key, value in rule.items() if value == "1"]
+    assert len(patterns) == 1 and patterns[0].startswith("~") and not patterns[0].startswith("~*")
+    nginx_says = re.search(patterns[0][1:], header) is not None
+    scope = {"headers": [(b"accept", header.encode("latin-1"))]}
+    assert nginx_says == _wants_html(scope), header
+
+
+def test_nginx_and_the_embedded_gateway_split_the_same_methods() -> None:
+    routes = nginx_entries(nginx_block(nginx_text(), r"map\s+\$request_method\s+\$api_upstream"))
+    to_query = {method for method, target in routes.items() if target.startswith("query-api:")}
+    assert to_query == READ_METHODS
