@@ -4,20 +4,51 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
+# uv resolves and locks; keep equal to UV_VERSION in the Dockerfile (a test checks).
+UV_VERSION := 0.13.8
+UV := $(BIN)/uv
+# The platform's certificate store (where a corporate or CI proxy's CA lives), not uv's own.
+export UV_SYSTEM_CERTS ?= 1
+NEWMAN_DIR := docs/postman
+DOCKERFILES = $(shell find . \( -path ./.venv -o -path '*/node_modules' -o -path ./var \) -prune \
+	-o \( -name Dockerfile -o -name '*.Dockerfile' \) -print)
 
-.PHONY: run test lint typecheck pytest frontend frontend-test browser services bench worker clean help
+.PHONY: run test lint typecheck pytest frontend frontend-test browser services bench worker clean help \
+	lock newman dev-certs compose-test
 
 help:
 	@echo "make run        the whole shop on the embedded default at http://127.0.0.1:$(PORT)"
 	@echo "make test       lint, type checks, the Python suite (SQLite and, when reachable, PostgreSQL+MariaDB+Redis), the front end's tests"
 	@echo "make bench      the project against bare baselines, results in bench/results/ (BENCH_ARGS=--quick)"
 	@echo "make services   start PostgreSQL, MariaDB and Redis on loopback if they are down"
+	@echo "make lock       re-lock the Python dependencies (uv.lock) after editing pyproject.toml"
+	@echo "make compose-test  build the images, run the container stack over HTTPS, test it, remove it"
+	@echo "make dev-certs  a local CA and a localhost certificate in var/tls (docker compose up needs one)"
 
-$(BIN)/.installed: pyproject.toml
+# uv itself, pinned, inside the project's venv (`uv sync --inexact` below leaves it there).
+$(VENV)/.uv-$(UV_VERSION):
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
 	touch $@
+
+# Every install comes from uv.lock (exact versions, hashes checked). A pyproject.toml edited
+# without `make lock` stops here with one line instead of installing something unlocked.
+$(BIN)/.installed: pyproject.toml uv.lock $(VENV)/.uv-$(UV_VERSION)
+	@$(UV) lock --check --quiet >/dev/null 2>&1 || \
+	  { echo "uv.lock is out of date with pyproject.toml: run 'make lock' and commit uv.lock" >&2; exit 1; }
+	$(UV) sync --locked --inexact --extra dev --quiet
+	touch $@
+
+lock: $(VENV)/.uv-$(UV_VERSION)
+	$(UV) lock
+
+# newman (Postman's runner), pinned in docs/postman/package-lock.json.
+$(NEWMAN_DIR)/node_modules/.installed: $(NEWMAN_DIR)/package.json $(NEWMAN_DIR)/package-lock.json
+	cd $(NEWMAN_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+newman: $(NEWMAN_DIR)/node_modules/.installed
 
 frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
@@ -43,11 +74,13 @@ worker: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/hadolint $(DOCKERFILES)
 
 typecheck: $(BIN)/.installed
-	$(BIN)/mypy domain application command_api query_api projections workers infra web entrypoints
+	$(BIN)/mypy domain application command_api query_api projections workers infra web entrypoints \
+		scripts/local_ca.py tests/compose
 
-pytest: $(BIN)/.installed frontend browser
+pytest: $(BIN)/.installed frontend browser newman
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 frontend-test: frontend/node_modules/.installed
@@ -57,6 +90,14 @@ test: lint typecheck frontend-test pytest
 
 services:
 	scripts/services-up.sh
+
+dev-certs: $(BIN)/.installed
+	$(BIN)/python scripts/local_ca.py var/tls
+
+# The container stack for real (CI runs it after `make test`): needs Docker, or root to start
+# it with ../shared/containers/stand-ins.sh where official images cannot be pulled.
+compose-test: $(BIN)/.installed newman
+	$(BIN)/python -m tests.compose
 
 # BENCH_ARGS=--quick for a few minutes instead of about ten; see bench/README.md.
 bench: $(BIN)/.installed services

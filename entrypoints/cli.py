@@ -163,11 +163,17 @@ def serve(
 def stripe_emulator(
     port: int = typer.Option(8420),
     host: str = typer.Option("127.0.0.1", help="bind address; 0.0.0.0 only inside a container"),
+    webhook_url: str | None = typer.Option(
+        None, help="deliver webhooks here from the start, signed with $STRIPE_WEBHOOK_SECRET"
+    ),
 ) -> None:
     """Run localstripe (development and tests only; production talks to Stripe)."""
     from entrypoints.stripe_emulator import main as emulator_main
 
-    raise typer.Exit(emulator_main(["--port", str(port), "--host", host]))
+    args = ["--port", str(port), "--host", host]
+    if webhook_url:
+        args += ["--webhook-url", webhook_url]
+    raise typer.Exit(emulator_main(args))
 
 
 @app.command()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import socket
 import subprocess
 import sys
@@ -30,6 +31,13 @@ HOST = "127.0.0.1"
 READY_PATH = "/js.stripe.com/v3/"  # answers without touching the store
 EMULATOR_WEBHOOK_NAME = "shop"
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _register_at_start(url: str, secret: str) -> None:
+    """Deliver every event to `url` from the start: a container restart needs no manual call."""
+    from localstripe.webhooks import register_webhook as register_in_process
+
+    register_in_process(EMULATOR_WEBHOOK_NAME, url, secret, None)
 
 
 def _build_app() -> Any:
@@ -54,11 +62,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8420)
     parser.add_argument("--host", default=HOST, help="bind address (loopback by default)")
     parser.add_argument("--quiet", action="store_true", help="no access log or webhook log")
+    parser.add_argument(
+        "--webhook-url",
+        help="deliver webhooks here from the start, signed with $STRIPE_WEBHOOK_SECRET",
+    )
     args = parser.parse_args(argv)
+    secret = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+    if args.webhook_url and not secret:
+        parser.error("--webhook-url needs STRIPE_WEBHOOK_SECRET in the environment")
 
     from aiohttp import web
 
     app = _build_app()
+    if args.webhook_url:
+        _register_at_start(args.webhook_url, secret)
     # localstripe logs webhook deliveries on this logger too, so keep it unless asked not to.
     access_log = logging.getLogger("aiohttp.access")
     if args.quiet:

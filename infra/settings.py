@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 VAR_DIR = Path("var")
+# Values that ship in this repository (.env.example, the offline defaults): never real secrets.
+PLACEHOLDER_MARKERS = ("change-me", "changeme", "offline")
 
 
 class SettingsError(SystemExit):
@@ -22,6 +25,9 @@ class SettingsError(SystemExit):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+
+    # "production" refuses what only makes sense on a developer's machine (see _production).
+    env: Literal["development", "production"] = "development"
 
     # Where the events live: "sqlite:///var/events.db" or "postgresql://user@host:5432/db".
     event_store_url: str = f"sqlite:///{VAR_DIR}/events.db"
@@ -83,6 +89,20 @@ class Settings(BaseSettings):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
 
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        """Origins as browsers send them (scheme://host[:port]), so a match cannot silently fail."""
+        origins = []
+        for origin in (item.rstrip("/") for item in value):
+            parts = urlsplit(origin)
+            if origin != "*" and (
+                parts.scheme not in ("http", "https") or not parts.netloc or parts.path
+            ):
+                raise ValueError(f"{origin!r} is not an origin like https://shop.example.com")
+            origins.append(origin)
+        return origins
+
     @field_validator("event_store_url")
     @classmethod
     def _event_store_scheme(cls, value: str) -> str:
@@ -122,6 +142,41 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL")
         return value.rstrip("/")
 
+    @model_validator(mode="after")
+    def _production(self) -> Settings:
+        """ENV=production: no emulator, no dev payments, no secret that ships with the code."""
+        if self.env != "production":
+            return self
+        if self.stripe_emulator:
+            raise ValueError(
+                "STRIPE_EMULATOR: the emulator and its dev payment route (/dev/payments) are"
+                " for development; unset it when ENV=production"
+            )
+        if self.stripe_api_base and not self.stripe_api_base.startswith("https://"):
+            raise ValueError(
+                f"STRIPE_API_BASE: {self.stripe_api_base} is an emulator, not Stripe;"
+                " leave it empty when ENV=production"
+            )
+        if _is_placeholder(self.jwt_secret):
+            raise ValueError(
+                "JWT_SECRET: the example value cannot sign production tokens; generate one"
+                " with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        if not self.stripe_secret_key.startswith(("sk_", "rk_")) or _is_placeholder(
+            self.stripe_secret_key
+        ):
+            raise ValueError("STRIPE_SECRET_KEY: set your Stripe secret key (sk_live_/sk_test_)")
+        if not self.stripe_webhook_secret.startswith("whsec_") or _is_placeholder(
+            self.stripe_webhook_secret
+        ):
+            raise ValueError(
+                "STRIPE_WEBHOOK_SECRET: set the signing secret (whsec_...) of the Stripe webhook"
+                " endpoint https://<your host>/webhooks/stripe"
+            )
+        if "*" in self.cors_origins:
+            raise ValueError("CORS_ORIGINS: name the storefront's origins; '*' is not allowed")
+        return self
+
     @property
     def stripe_is_emulated(self) -> bool:
         """True when payments go to a local emulator, which enables the dev-only payment step."""
@@ -133,13 +188,21 @@ class Settings(BaseSettings):
         )
 
 
+def _is_placeholder(value: str) -> bool:
+    lowered = value.lower()
+    return any(marker in lowered for marker in PLACEHOLDER_MARKERS)
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build Settings from the environment, or exit with one line naming the bad setting."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
         first = error.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        if not first["loc"]:  # a rule across settings: its message starts with the name
+            message = str(first["msg"]).removeprefix("Value error, ")
+            raise SettingsError(f"configuration error: {message}") from None
+        name = str(first["loc"][0]).upper()
         raise SettingsError(f"configuration error: {name}: {first['msg']}") from None
 
 

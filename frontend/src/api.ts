@@ -343,7 +343,13 @@ export interface ApiResponse<T> {
   headers: Headers;
 }
 
+// Empty (the default): the API is this page's own origin. A storefront hosted elsewhere
+// (Netlify, Vercel) is built with VITE_API_BASE_URL=https://api.example.com, and that API
+// lists the storefront's origin in CORS_ORIGINS (docs/deploy.md).
+const API_BASE = String(import.meta.env.VITE_API_BASE_URL ?? '').replace(/\/+$/, '');
+
 function buildUrl(path: string, query?: RequestOptions['query']): string {
+  path = API_BASE + path;
   if (!query) return path;
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {

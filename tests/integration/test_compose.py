@@ -1,11 +1,13 @@
 """Static checks of the container set-up: compose.yaml, the Dockerfile and deploy/nginx.conf.
 
-There is no Docker engine here, so the files are parsed and compared with what the system
-needs; `docker compose config` (which needs no engine) runs too when the CLI plugin exists.
+The files are parsed and compared with what the system needs, in every `make test`;
+`docker compose config` (which needs no engine) runs too when the CLI plugin exists. The
+stack itself is built and run by `make compose-test` (tests/compose/), which needs an engine.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -17,17 +19,24 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "compose.yaml"
+COMPOSE_CI_FILE = ROOT / "compose.ci.yaml"
 DOCKERFILE = ROOT / "Dockerfile"
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
+GATEWAY_ENTRYPOINT = ROOT / "deploy" / "gateway-entrypoint.sh"
+MAKEFILE = ROOT / "Makefile"
 
 try:
     from infra.settings import Settings
 except ModuleNotFoundError:  # an editable install made before infra/ existed maps nothing
     sys.path.insert(0, str(ROOT))
     from infra.settings import Settings
+
+from entrypoints.gateway import READ_METHODS, _wants_html  # noqa: E402 (after the path fix)
 
 DATABASES = ("postgres", "mariadb", "redis")
 # service -> the argv prefix it must run, and the port it must listen on (None: no HTTP).
@@ -40,7 +49,9 @@ SHOP_PROCESSES: dict[str, tuple[list[str], int | None]] = {
 APP_SERVICES = ("command-api", "query-api", "worker")  # the ones configured through Settings
 REQUIRED_SERVICES = {*DATABASES, *SHOP_PROCESSES, "gateway"}
 DEV_ONLY_SERVICES = {"stripe-emulator"}
-GATEWAY_PORT = 8000
+# The gateway's ports inside its container (unprivileged) and as published on the host.
+GATEWAY_HTTP_PORT, GATEWAY_HTTPS_PORT = 8080, 8443
+GATEWAY_PUBLISHED = {"80", "443"}  # ${HTTP_PORT:-80} and ${HTTPS_PORT:-443}
 
 INTERPOLATION = re.compile(
     r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}"
@@ -104,7 +115,7 @@ def published_ports(service: dict[str, Any]) -> list[str]:
         if isinstance(entry, dict):
             ports.append(str(entry.get("published", "")))
             continue
-        spec = str(entry).split("/", 1)[0]  # drop /tcp or /udp
+        spec = interpolate(str(entry), {}).split("/", 1)[0]  # defaults in; drop /tcp or /udp
         parts = spec.rsplit(":", 2)  # [ip:]host:container, or container alone
         ports.append(parts[-2] if len(parts) >= 2 else "")
     return ports
@@ -131,8 +142,13 @@ def required_variables() -> set[str]:
 
 
 def dummy_secrets() -> dict[str, str]:
-    """A value for every required variable, long enough for JWT_SECRET's minimum."""
-    return {name: f"test-{name.lower()}-" + "x" * 40 for name in required_variables()}
+    """A value for every required variable, shaped like the real one (ENV defaults to
+    production in compose.yaml, which checks the Stripe values' prefixes)."""
+    shapes = {"STRIPE_SECRET_KEY": "sk_test_", "STRIPE_PUBLISHABLE_KEY": "pk_test_"}
+    shapes["STRIPE_WEBHOOK_SECRET"] = "whsec_"
+    return {
+        name: shapes.get(name, f"test-{name.lower()}-") + "x" * 40 for name in required_variables()
+    }
 
 
 def dockerfile_stages() -> dict[str, tuple[str, list[str]]]:
@@ -235,7 +251,7 @@ def test_databases_use_the_agreed_images_and_keep_their_data(
 def test_only_the_gateway_and_dev_emulator_publish_ports(
     services: dict[str, dict[str, Any]],
 ) -> None:
-    allowed = {"gateway": {str(GATEWAY_PORT)}, "stripe-emulator": {"8420"}}
+    allowed = {"gateway": GATEWAY_PUBLISHED, "stripe-emulator": {"8420"}}
     for name, service in services.items():
         assert service.get("network_mode") != "host", f"{name} must not use the host network"
         published = set(published_ports(service))
@@ -243,7 +259,11 @@ def test_only_the_gateway_and_dev_emulator_publish_ports(
         assert published <= permitted, (
             f"{name} publishes {sorted(published)}; allowed: {sorted(permitted) or 'none'}"
         )
-    assert published_ports(services["gateway"]) == [str(GATEWAY_PORT)], "gateway must publish 8000"
+    assert set(published_ports(services["gateway"])) == GATEWAY_PUBLISHED, (
+        "gateway must publish HTTP_PORT (80) and HTTPS_PORT (443)"
+    )
+    targets = {str(entry).rsplit(":", 1)[-1].strip('"') for entry in services["gateway"]["ports"]}
+    assert targets == {str(GATEWAY_HTTP_PORT), str(GATEWAY_HTTPS_PORT)}, targets
     # The emulator may publish only because it is dev-only (checked above as well).
     assert "dev" in (services["stripe-emulator"].get("profiles") or [])
 
@@ -388,6 +408,7 @@ def test_compose_environment_is_accepted_by_settings(
             for key, value in environment(services[name]).items()
         }
         settings = Settings(**values)
+        assert settings.env == "production", f"{name}: compose.yaml must default to production"
         assert settings.event_store_url.startswith("postgresql://"), name
         assert settings.read_store_url.startswith("mysql+pymysql://"), name
         assert settings.redis_url == "redis://redis:6379/0", name
@@ -427,13 +448,17 @@ def test_dockerfile_builds_frontend_python_and_gateway() -> None:
     users = [line.split()[1] for line in app_steps if line.upper().startswith("USER ")]
     assert users and users[-1] not in ("root", "0"), f"app must run as non-root, USER={users}"
     installs = " ".join(line for (_, steps) in stages.values() for line in steps)
-    assert "pip install ." in installs, "the project must be pip-installed"
-    assert "[dev]" not in installs, "the images must not install the dev extras"
+    assert "uv.lock" in installs, "the images must install from the lock file"
+    syncs = re.findall(r"uv sync ([^&;]*)", installs)
+    assert syncs and all("--locked" in sync for sync in syncs), f"every uv sync --locked: {syncs}"
+    assert "[dev]" not in installs and "--extra dev" not in installs, "no dev extras in images"
+    assert "pip install ." not in installs, "no unlocked installs"
 
     gateway_base, gateway_steps = stages["gateway"]
     assert gateway_base.startswith("nginx"), f"gateway stage is based on {gateway_base}"
     gateway_text = " ".join(gateway_steps)
     assert "deploy/nginx.conf" in gateway_text, "gateway must ship deploy/nginx.conf"
+    assert "deploy/gateway-entrypoint.sh" in gateway_text, "gateway must ship its entrypoint"
     assert f"--from={node[0]}" in gateway_text and "dist" in gateway_text, (
         "gateway must copy the built storefront (frontend/dist) from the node stage"
     )
@@ -457,20 +482,28 @@ def test_nginx_routes_reads_to_query_and_the_rest_to_command(
     to_query = {method for method, upstream in routes.items() if upstream == query}
     assert to_query == {"GET", "HEAD"}, f"only GET/HEAD may reach the query side: {to_query}"
 
-    for upstream, service in ((query, "query-api"), (command, "command-api")):
-        servers = re.findall(r"server\s+([^\s;]+)", nginx_block(text, rf"upstream\s+{upstream}"))
-        assert servers == [f"{service}:{SHOP_PROCESSES[service][1]}"], (
-            f"upstream {upstream} must point at {service}, found {servers}"
+    # Service names, resolved per request (a variable in proxy_pass), never `upstream` blocks:
+    # those resolve once at start and keep dead addresses after a container is recreated.
+    for target, service in ((query, "query-api"), (command, "command-api")):
+        assert target == f"{service}:{SHOP_PROCESSES[service][1]}", (
+            f"{service} must be reached by name and port, found {target}"
         )
         argv = command_argv(services[service])
         assert option(argv, "--port") == str(SHOP_PROCESSES[service][1])
+    assert not re.search(r"\bupstream\s+\w+\s*\{", text), "no static upstream blocks"
+    assert "include /tmp/nginx/runtime.conf" in text, "the resolver comes from runtime.conf"
+    entrypoint = GATEWAY_ENTRYPOINT.read_text(encoding="utf-8")
+    assert "/etc/resolv.conf" in entrypoint and "resolver" in entrypoint, (
+        "gateway-entrypoint.sh must write a resolver from the container's DNS"
+    )
 
     proxied = re.findall(r"proxy_pass\s+([^;]+);", text)
     assert proxied, "nginx.conf proxies nothing"
     assert all(target == f"http://${variable}" for target in proxied), (
         f"every proxy_pass must go through the method map (${variable}): {proxied}"
     )
-    assert re.search(rf"listen\s+{GATEWAY_PORT}\b", text), f"gateway must listen on {GATEWAY_PORT}"
+    assert re.search(rf"listen\s+{GATEWAY_HTTPS_PORT}\s+ssl\b", text), "no HTTPS listener"
+    assert re.search(rf"listen\s+{GATEWAY_HTTP_PORT}\b", text), "no HTTP listener"
 
 
 def test_nginx_serves_the_storefront_and_keeps_the_event_position() -> None:
@@ -511,3 +544,174 @@ def test_docker_compose_config_accepts_the_file() -> None:
         check=False,
     )
     assert result.returncode == 0, f"docker compose config failed:\n{result.stderr}"
+
+
+# --- images: unprivileged, with a healthcheck, from the lock -------------------------------------
+
+
+def _stage_chain(stages: dict[str, tuple[str, list[str]]], name: str) -> list[str]:
+    """The stage's own lines after those of the stages it builds FROM (inheritance order)."""
+    base, steps = stages[name]
+    return (_stage_chain(stages, base) if base in stages else []) + steps
+
+
+@pytest.mark.parametrize("target", ["app", "stripe-emulator", "gateway"])
+def test_images_run_unprivileged_with_a_healthcheck(target: str) -> None:
+    lines = _stage_chain(dockerfile_stages(), target)
+    users = [line.split()[1] for line in lines if line.upper().startswith("USER ")]
+    assert users, f"{target} never sets USER"
+    uid = users[-1].split(":")[0]
+    assert uid.isdigit() and int(uid) != 0, f"{target} must run as a numeric non-root uid: {uid}"
+    checks = [line for line in lines if line.upper().startswith("HEALTHCHECK ")]
+    assert checks and "NONE" not in checks[-1].upper(), f"{target} has no HEALTHCHECK"
+
+
+def test_dockerfile_is_plain_and_pins_uv_like_the_makefile() -> None:
+    text = DOCKERFILE.read_text(encoding="utf-8")
+    assert not re.search(r"^#\s*syntax=", text, re.MULTILINE), (
+        "a `# syntax=` line makes BuildKit fetch a frontend image from a registry"
+    )
+    assert "--mount=" not in text, "BuildKit-only mounts: a PaaS or legacy builder rejects them"
+    docker_uv = re.search(r"^ARG UV_VERSION=(\S+)", text, re.MULTILINE)
+    make_uv = re.search(r"^UV_VERSION := (\S+)", MAKEFILE.read_text(encoding="utf-8"), re.M)
+    assert docker_uv and make_uv, "UV_VERSION must be set in the Dockerfile and the Makefile"
+    assert docker_uv[1] == make_uv[1], (
+        f"UV_VERSION: Dockerfile {docker_uv[1]}, Makefile {make_uv[1]}"
+    )
+
+
+def test_the_lock_file_matches_pyproject() -> None:
+    uv = ROOT / ".venv" / "bin" / "uv"
+    if not uv.exists():
+        pytest.skip("no .venv/bin/uv (make installs it)")
+    result = subprocess.run(
+        [str(uv), "lock", "--check", "--offline"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, f"uv.lock is stale, run `make lock`:\n{result.stderr}"
+
+
+# --- the gateway's TLS, headers and limits ------------------------------------------------------
+
+
+def test_gateway_terminates_tls_and_redirects_http(services: dict[str, dict[str, Any]]) -> None:
+    text = nginx_text()
+    assert "ssl_certificate /etc/nginx/tls/fullchain.pem;" in text
+    assert "ssl_certificate_key /etc/nginx/tls/privkey.pem;" in text
+    assert re.search(r"ssl_protocols\s+TLSv1\.2\s+TLSv1\.3;", text), "TLS 1.2+ only"
+    http_server = nginx_text().split(f"listen {GATEWAY_HTTPS_PORT}")[0]
+    assert re.search(r"return\s+308\s+https://\$host\$public_https_port\$request_uri;", http_server)
+    mounts = [str(volume) for volume in services["gateway"].get("volumes") or []]
+    assert any(m.endswith(":/etc/nginx/tls:ro") for m in mounts), f"no TLS mount: {mounts}"
+    env = environment(services["gateway"])
+    assert env.get("PUBLIC_HTTPS_PORT") == "${HTTPS_PORT:-443}", "redirects must use HTTPS_PORT"
+
+
+def test_gateway_sends_security_headers_and_limits_clients() -> None:
+    text = nginx_text()
+    headers = (ROOT / "deploy" / "security-headers.conf").read_text(encoding="utf-8")
+    for header in (
+        "Strict-Transport-Security",
+        "Content-Security-Policy",
+        "X-Content-Type-Options",
+        "X-Frame-Options",
+        "Referrer-Policy",
+    ):
+        assert f"add_header {header} " in headers, f"security-headers.conf lacks {header}"
+    # add_header is not inherited into a location with its own add_header: each such
+    # location must include the security headers again.
+    for block in re.findall(r"location[^{]*\{([^{}]*)\}", text):
+        if "add_header" in block:
+            assert "include /etc/nginx/security-headers.conf;" in block, block
+    assert re.search(r"limit_req_zone\s+\$per_client_key\s+zone=per_client:", text)
+    assert re.search(r"limit_req_zone\s+\$credentials_key\s+zone=credentials:", text)
+    assert "limit_req_status 429;" in text
+    assert re.search(r"client_max_body_size\s+1m;", text)
+    assert "gzip_static on;" in nginx_block(text, r"location\s+\^~\s+/assets/")
+
+
+def test_ci_override_only_builds_on_the_host_network() -> None:
+    with COMPOSE_CI_FILE.open(encoding="utf-8") as handle:
+        override = yaml.safe_load(handle)
+    assert set(override) == {"services"}, f"compose.ci.yaml may only touch services: {override}"
+    built = {name for name, service in load_compose()["services"].items() if "build" in service}
+    assert set(override["services"]) == built, "every built service, and nothing else"
+    for name, service in override["services"].items():
+        assert service == {"build": {"network": "host"}}, f"{name}: {service}"
+
+
+def compose_config_json(*files: Path, extra_env: dict[str, str]) -> dict[str, Any]:
+    """`docker compose config` of these files (needs only the CLI plugin, not an engine)."""
+    docker = shutil.which("docker")
+    if docker is None:
+        pytest.skip("`docker compose config` not run: no docker binary on PATH")
+    if subprocess.run([docker, "compose", "version"], capture_output=True, check=False).returncode:
+        pytest.skip("`docker compose config` not run: the docker CLI has no compose plugin")
+    args = [arg for path in files for arg in ("-f", str(path))]
+    result = subprocess.run(
+        [docker, "compose", *args, "config", "--format", "json"],
+        cwd=ROOT,
+        env={**os.environ, **dummy_secrets(), **extra_env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, f"docker compose config failed:\n{result.stderr}"
+    return dict(json.loads(result.stdout))
+
+
+def test_managed_stores_override_drops_the_store_containers() -> None:
+    managed = {
+        "EVENT_STORE_URL": "postgresql://shop:pw@db.example.internal:5432/shop",
+        "READ_STORE_URL": "mysql+pymysql://shop:pw@views.example.internal:3306/shop",
+        "REDIS_URL": "rediss://cache.example.internal:6379/0",
+    }
+    config = compose_config_json(
+        COMPOSE_FILE, ROOT / "deploy" / "compose.managed-stores.yaml", extra_env=managed
+    )
+    services = config["services"]
+    assert not set(DATABASES) & services.keys(), f"store containers still run: {list(services)}"
+    for name in APP_SERVICES:
+        env = services[name]["environment"]
+        assert {key: env[key] for key in managed} == managed, name
+        assert not set(DATABASES) & set(services[name].get("depends_on") or {}), name
+        Settings(**{key.lower(): value for key, value in env.items()})
+
+
+# --- the same routing as the embedded gateway of `make run` -------------------------------------
+
+MEDIA_TYPES = ["text/html", "application/json", "application/xhtml+xml", "*/*", "image/avif"]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(MEDIA_TYPES),
+            st.sampled_from(["", ";q=0.9", ";q=0.8", "; q=1"]),
+            st.sampled_from(["", " ", "  "]),
+        ),
+        max_size=5,
+    )
+)
+def test_nginx_and_the_embedded_gateway_agree_on_browser_navigations(
+    accept: list[tuple[str, str, str]],
+) -> None:
+    """Both gateways send a GET to the storefront exactly when the other one does."""
+    header = ",".join(f"{space}{media}{params}" for media, params, space in accept)
+    rule = nginx_entries(nginx_block(nginx_text(), r"map\s+\$http_accept\s+\$accepts_html"))
+    patterns = [key for key, value in rule.items() if value == "1"]
+    assert len(patterns) == 1 and patterns[0].startswith("~") and not patterns[0].startswith("~*")
+    nginx_says = re.search(patterns[0][1:], header) is not None
+    scope = {"headers": [(b"accept", header.encode("latin-1"))]}
+    assert nginx_says == _wants_html(scope), header
+
+
+def test_nginx_and_the_embedded_gateway_split_the_same_methods() -> None:
+    routes = nginx_entries(nginx_block(nginx_text(), r"map\s+\$request_method\s+\$api_upstream"))
+    to_query = {method for method, target in routes.items() if target.startswith("query-api:")}
+    assert to_query == READ_METHODS

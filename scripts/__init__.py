@@ -1,0 +1,1 @@
+"""Developer and CI helper scripts (run from the repository root)."""
