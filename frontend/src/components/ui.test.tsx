@@ -22,11 +22,16 @@ describe('ui helpers', () => {
     expect(container.innerHTML).toBe('');
   });
 
-  it('StatusBadge shows the API status with a test id', () => {
+  it('StatusBadge shows the status in words, coloured, with the API name in data-status', () => {
     render(<StatusBadge status="pending_payment" testId="order-status" />);
     const badge = screen.getByTestId('order-status');
-    expect(badge.textContent).toBe('pending_payment');
-    expect(badge.getAttribute('title')).toBe('Pending payment');
+    expect(badge.textContent).toBe('Awaiting payment');
+    expect(badge.getAttribute('data-status')).toBe('pending_payment');
+    expect(badge.className).toContain('tone-warning');
+    cleanup();
+    render(<StatusBadge status="fulfilled" testId="s" />);
+    expect(screen.getByTestId('s').textContent).toBe('Shipped');
+    expect(screen.getByTestId('s').className).toContain('tone-success');
   });
 
   it('Money formats minor units', () => {
