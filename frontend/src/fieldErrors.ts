@@ -31,8 +31,8 @@ export function plainMessage(label: string, message: string): string {
 
 /**
  * Split an error into per-field messages (for the fields in `labels`, keyed by input name)
- * and one form-level message. A string `detail` that starts with a field's name ("password
- * must be at least 8 characters") belongs to that field too.
+ * and one form-level message. A 422 whose `detail` sentence starts with a field's name
+ * ("password must be at least 8 characters") belongs to that field too.
  */
 export function formErrors(err: unknown, labels: Record<string, string>): FormErrors {
   const fields: FieldErrors = {};
@@ -43,7 +43,7 @@ export function formErrors(err: unknown, labels: Record<string, string>): FormEr
       if (label && !fields[fe.field]) fields[fe.field] = plainMessage(label, fe.message);
       else if (!label) form = form ?? plainMessage(fe.field, fe.message);
     }
-    if (err.fieldErrors.length === 0 && typeof err.detail === 'string') {
+    if (err.fieldErrors.length === 0 && err.status === 422 && typeof err.detail === 'string') {
       const field = Object.keys(labels).find((name) => err.detail && (err.detail as string).toLowerCase().startsWith(`${name} `));
       if (field) fields[field] = plainMessage(labels[field], err.detail as string);
       else form = sentenceCase(err.message);

@@ -27,6 +27,7 @@ export function QuantityStepper({
   const [text, setText] = useState(String(value));
   useEffect(() => setText(String(value)), [value]);
   const upper = max ?? Number.MAX_SAFE_INTEGER;
+  const what = label.charAt(0).toLowerCase() + label.slice(1);
   const clamp = (n: number) => Math.min(upper, Math.max(min, n));
 
   function commit() {
@@ -41,15 +42,15 @@ export function QuantityStepper({
   }
 
   return (
-    <div className="stepper" role="group" aria-labelledby={`${id}-label`} data-testid={testId}>
-      <label id={`${id}-label`} htmlFor={id} className={hideLabel ? 'sr-only' : 'stepper-label'}>
+    <div className="stepper" data-testid={testId}>
+      <label htmlFor={id} className={hideLabel ? 'sr-only' : 'stepper-label'}>
         {label}
       </label>
       <div className="stepper-controls">
         <button
           type="button"
           className="stepper-btn"
-          aria-label={`Decrease ${label.toLowerCase()}`}
+          aria-label={`Decrease ${what}`}
           disabled={disabled || value <= min}
           onClick={() => onChange(clamp(value - 1))}
         >
@@ -75,7 +76,7 @@ export function QuantityStepper({
         <button
           type="button"
           className="stepper-btn"
-          aria-label={`Increase ${label.toLowerCase()}`}
+          aria-label={`Increase ${what}`}
           disabled={disabled || value >= upper}
           onClick={() => onChange(clamp(value + 1))}
         >

@@ -1,10 +1,10 @@
 // The Stripe Payment Element: loaded only where a real Stripe account is configured (GET
-// /config says dev_payments: false), in its own chunk, from '@stripe/stripe-js/pure' so that
-// nothing contacts Stripe until a shopper opens a payment page.
+// /config says dev_payments: false), in its own chunk; Stripe.js itself loads only when a
+// shopper opens a payment page (see stripeLoader.ts).
 import { Elements, PaymentElement, useElements, useStripe } from '@stripe/react-stripe-js';
 import type { Stripe } from '@stripe/stripe-js';
-import { loadStripe } from '@stripe/stripe-js/pure';
 import { useEffect, useState, type FormEvent } from 'react';
+import { stripeJs } from '../stripeLoader';
 
 export type StripeOutcome =
   | { kind: 'submitted'; status: string }
@@ -22,7 +22,9 @@ export interface StripePaymentProps {
 }
 
 export default function StripePayment({ publishableKey, clientSecret, payLabel, onOutcome, stripe }: StripePaymentProps) {
-  const [stripePromise] = useState(() => stripe ?? loadStripe(publishableKey));
+  const [stripePromise] = useState(() => stripe ?? stripeJs.load(publishableKey));
+  // Elements gets a promise that never rejects: a failed load shows our message instead.
+  const [forElements] = useState(() => stripePromise.catch(() => null));
   const [loadError, setLoadError] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
@@ -42,7 +44,7 @@ export default function StripePayment({ publishableKey, clientSecret, payLabel, 
     );
   }
   return (
-    <Elements stripe={stripePromise} options={{ clientSecret, appearance: { theme: 'stripe' } }}>
+    <Elements stripe={forElements} options={{ clientSecret, appearance: { theme: 'stripe' } }}>
       <PaymentForm payLabel={payLabel} onOutcome={onOutcome} />
     </Elements>
   );

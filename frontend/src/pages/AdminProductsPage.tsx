@@ -339,16 +339,18 @@ export function AdminProductsPage() {
                           className="btn btn-link"
                           disabled={rowBusy === String(p.id)}
                           onClick={() => startEdit(p)}
+                          aria-label={`Edit ${p.name}`}
                         >
-                          Edit<span className="sr-only"> {p.name}</span>
+                          Edit
                         </button>
                         <button
                           type="button"
                           className="btn btn-link danger"
                           disabled={rowBusy === String(p.id)}
                           onClick={() => remove(p)}
+                          aria-label={`Delete ${p.name}`}
                         >
-                          Delete<span className="sr-only"> {p.name}</span>
+                          Delete
                         </button>
                       </td>
                     </tr>
@@ -472,8 +474,14 @@ function ImageManager({
           <li key={String(img.id)}>
             <img src={img.thumbnail_url} alt={`Picture ${i + 1} of ${product.name}`} width={72} height={72} />
             {i === 0 && <span className="badge">main</span>}
-            <button type="button" className="btn btn-link danger" disabled={busy} onClick={() => removeImage(String(img.id), i)}>
-              Remove<span className="sr-only"> picture {i + 1}</span>
+            <button
+              type="button"
+              className="btn btn-link danger"
+              disabled={busy}
+              onClick={() => removeImage(String(img.id), i)}
+              aria-label={`Remove picture ${i + 1}`}
+            >
+              Remove
             </button>
           </li>
         ))}

@@ -116,10 +116,11 @@ export function CartPage() {
                   <button
                     type="button"
                     className="btn btn-link danger cart-line-remove"
+                    aria-label={`Remove ${item.name}`}
                     disabled={busy}
                     onClick={() => change(item, 0)}
                   >
-                    Remove<span className="sr-only"> {item.name}</span>
+                    Remove
                   </button>
                 </li>
               );

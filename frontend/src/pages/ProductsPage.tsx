@@ -225,9 +225,9 @@ export function ProductCard({ product }: { product: Product }) {
             className="btn btn-primary btn-small"
             disabled={busy || soldOut}
             onClick={addOne}
+            aria-label={`Add to cart: ${product.name}`}
           >
             {busy ? 'Adding…' : 'Add to cart'}
-            <span className="sr-only">: {product.name}</span>
           </button>
         </div>
       </div>
