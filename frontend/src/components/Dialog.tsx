@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import { createPortal } from 'react-dom';
 
 const FOCUSABLE =
@@ -27,7 +27,9 @@ export function Modal({
   const closeRef = useRef(onClose);
   closeRef.current = onClose;
 
-  useEffect(() => {
+  // Layout effects: the page is inert only while the dialog is on screen, and focus is back
+  // where it was before anything that awaited the dialog runs (see useConfirm).
+  useLayoutEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
     const root = document.getElementById('root');
     root?.setAttribute('inert', '');
@@ -129,14 +131,23 @@ export function ConfirmDialog({
  */
 export function useConfirm(): [(options: ConfirmOptions) => Promise<boolean>, ReactNode] {
   const [pending, setPending] = useState<{ options: ConfirmOptions; resolve: (ok: boolean) => void } | null>(null);
+  const settled = useRef<{ resolve: (ok: boolean) => void; ok: boolean } | null>(null);
   const confirm = (options: ConfirmOptions) =>
     new Promise<boolean>((resolve) => {
       setPending({ options, resolve });
     });
   const finish = (ok: boolean) => {
-    pending?.resolve(ok);
+    if (pending) settled.current = { resolve: pending.resolve, ok };
     setPending(null);
   };
+  // Answer the caller only once the dialog is gone and focus is restored, so the caller may
+  // move focus itself (e.g. back to the field to correct).
+  useEffect(() => {
+    if (pending || !settled.current) return;
+    const { resolve, ok } = settled.current;
+    settled.current = null;
+    resolve(ok);
+  }, [pending]);
   const dialog = pending ? (
     <ConfirmDialog options={pending.options} onConfirm={() => finish(true)} onCancel={() => finish(false)} />
   ) : null;

@@ -131,9 +131,9 @@ function OrderFilters({
   }
 
   return (
-    <form className="filters card" onSubmit={submit} aria-label="Find orders">
+    <form className="filters card" onSubmit={submit} role="search" aria-label="Order filters">
       <div className="filter filter-wide">
-        <label htmlFor={`${id}-q`}>Search</label>
+        <label htmlFor={`${id}-q`}>Find orders</label>
         <input
           id={`${id}-q`}
           type="search"
@@ -173,7 +173,7 @@ function OrderFilters({
       </div>
       <div className="filter filter-actions">
         <button type="submit" className="btn btn-primary">
-          Search
+          Find
         </button>
       </div>
     </form>

@@ -219,6 +219,6 @@ describe('order lists', () => {
     expect(within(row).getByTestId('order-status').textContent).toBe('Paid');
     const q = server.sent('GET', '/orders')[0].query;
     expect([q.get('q'), q.get('status'), q.get('sort')]).toEqual(['ann', 'paid', 'total_desc']);
-    expect((screen.getByLabelText('Search') as HTMLInputElement).value).toBe('ann');
+    expect((screen.getByLabelText('Find orders') as HTMLInputElement).value).toBe('ann');
   });
 });
