@@ -163,7 +163,7 @@ def test_time_travel_shows_the_order_after_each_event(shop: ShopUnderTest, page:
     expect(travel.get_by_test_id("tt-stock")).to_contain_text("Yes")
     expect(travel.get_by_test_id("tt-changes")).to_have_text("The order as placed.")
     expect(travel.get_by_role("list", name="Items at this step")).to_contain_text(
-        f"{teapot}3 × €4.99"
+        f"{teapot}3 \u00d7 €4.99"
     )
     # The page itself still shows the order as it is now.
     expect(page.get_by_test_id("order-status")).to_have_text("Shipped")

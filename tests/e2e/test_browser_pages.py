@@ -125,7 +125,9 @@ def test_main_pages_fit_every_width_and_pass_axe(browser: Browser, shop: ShopUnd
                     _wait_ready(page, visit)
                     over = horizontal_overflow(page)
                     if over > 0:
-                        problems.append(f"{visit.name} at {width}px: {over}px wider than the screen")
+                        problems.append(
+                            f"{visit.name} at {width}px: {over}px wider than the screen"
+                        )
                     if width in AXE_WIDTHS:
                         for v in serious_axe_violations(page):
                             problems.append(f"{visit.name} at {width}px: axe {v}")
@@ -154,7 +156,9 @@ def _focus_is_visible(focused: Locator) -> bool:
     return style["o"] != "none" and style["w"] not in ("0px", "")
 
 
-def test_keyboard_reaches_the_shop_with_visible_focus(browser: Browser, shop: ShopUnderTest) -> None:
+def test_keyboard_reaches_the_shop_with_visible_focus(
+    browser: Browser, shop: ShopUnderTest
+) -> None:
     teapot = unique("Teapot ")
     shop.create_product(name=teapot, description="Short and stout", price=1999, stock=5)
     with new_page(browser, shop) as page:

@@ -54,7 +54,7 @@ def test_shopper_registers_buys_and_pays(shop: ShopUnderTest, page: Page) -> Non
 
     # One from the card: a toast says so and the Cart link counts it.
     card.get_by_role("button", name=f"Add to cart: {teapot}").click()
-    expect(page.get_by_test_id("toast")).to_contain_text(f"Added 1 × {teapot}")
+    expect(page.get_by_test_id("toast")).to_contain_text(f"Added 1 \u00d7 {teapot}")
     expect(page.get_by_test_id("cart-count")).to_have_text("1")
 
     # The product page: picture (letter tile), description, price, stock, quantity stepper.
@@ -66,7 +66,7 @@ def test_shopper_registers_buys_and_pays(shop: ShopUnderTest, page: Page) -> Non
     page.get_by_role("button", name="Increase quantity").click()
     expect(page.get_by_label("Quantity", exact=True)).to_have_value("2")
     page.get_by_role("button", name="Add to cart").click()
-    expect(page.get_by_text(f"Added 2 × {teapot} to your cart.")).to_be_visible()
+    expect(page.get_by_test_id("toast").filter(has_text=f"Added 2 \u00d7 {teapot}")).to_be_visible()
     expect(page.get_by_test_id("cart-count")).to_have_text("3")
 
     # The cart's stepper sets a line's quantity (older servers: the UI's POST/DELETE fallback).
@@ -131,11 +131,13 @@ def test_anonymous_add_to_cart_asks_to_sign_in_then_adds(shop: ShopUnderTest, pa
 
     # Back where the shopper was, with the item in the cart.
     expect(page.get_by_role("heading", name=mug)).to_be_visible()
-    expect(page.get_by_test_id("toast")).to_contain_text(f"Added 3 × {mug} to your cart.")
+    expect(page.get_by_test_id("toast")).to_contain_text(f"Added 3 \u00d7 {mug} to your cart.")
     expect(page.get_by_test_id("cart-count")).to_have_text("3")
     page.get_by_role("link", name=re.compile("^Cart")).click()
     expect(page.get_by_test_id("cart-line")).to_contain_text(mug)
-    expect(page.get_by_test_id("cart-line").get_by_label(f"Quantity of {mug}", exact=True)).to_have_value("3")
+    expect(
+        page.get_by_test_id("cart-line").get_by_label(f"Quantity of {mug}", exact=True)
+    ).to_have_value("3")
 
 
 def test_register_shows_each_problem_next_to_its_field(shop: ShopUnderTest, page: Page) -> None:

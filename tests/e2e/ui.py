@@ -49,7 +49,9 @@ def new_page(
     )
     context.set_default_timeout(15_000)
     if token:
-        context.add_init_script(f"window.localStorage.setItem({json.dumps(TOKEN_KEY)}, {json.dumps(token)})")
+        context.add_init_script(
+            f"window.localStorage.setItem({json.dumps(TOKEN_KEY)}, {json.dumps(token)})"
+        )
     opened = context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
@@ -120,7 +122,9 @@ def order_number(order_id: str) -> str:
 
 
 def product_card(page: Page, name: str) -> Locator:
-    return page.get_by_test_id("product-card").filter(has=page.get_by_role("link", name=name, exact=True))
+    return page.get_by_test_id("product-card").filter(
+        has=page.get_by_role("link", name=name, exact=True)
+    )
 
 
 def history_entry(page: Page, event_type: str) -> Locator:

@@ -1,10 +1,11 @@
 import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
-import { api, ApiError, errorText } from '../api';
+import { api, ApiError, errorText, type Product } from '../api';
 import { useCart } from '../cart';
 import { ProductImage } from '../components/ProductImage';
 import { QuantityStepper } from '../components/QuantityStepper';
-import { BackLink, ErrorMessage, Loading, Money, Notice } from '../components/ui';
+import { useToast } from '../components/Toasts';
+import { BackLink, ErrorMessage, Loading, Money } from '../components/ui';
 import { useLoader, useTitle } from '../hooks';
 import { stockText } from './ProductsPage';
 
@@ -46,12 +47,12 @@ export function ProductPage() {
   return <ProductDetail key={String(data.id)} product={data} />;
 }
 
-function ProductDetail({ product }: { product: NonNullable<Awaited<ReturnType<typeof api.getProduct>>['product']> }) {
+function ProductDetail({ product }: { product: Product }) {
   const { add } = useCart();
+  const toast = useToast();
   const [imageIndex, setImageIndex] = useState(0);
   const [quantity, setQuantity] = useState(1);
   const [busy, setBusy] = useState(false);
-  const [added, setAdded] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const images = product.images ?? [];
   const soldOut = product.stock <= 0;
@@ -59,9 +60,8 @@ function ProductDetail({ product }: { product: NonNullable<Awaited<ReturnType<ty
   async function addToCart() {
     setBusy(true);
     setError(null);
-    setAdded(null);
     try {
-      if (await add(product, quantity)) setAdded(`Added ${quantity} × ${product.name} to your cart.`);
+      if (await add(product, quantity)) toast.show(`Added ${quantity} × ${product.name} to your cart.`);
     } catch (err) {
       setError(errorText(err));
     } finally {
@@ -117,11 +117,6 @@ function ProductDetail({ product }: { product: NonNullable<Awaited<ReturnType<ty
                 {busy ? 'Adding…' : 'Add to cart'}
               </button>
             </div>
-          )}
-          {added && (
-            <Notice tone="success">
-              {added} <Link to="/cart">View cart</Link>
-            </Notice>
           )}
           <ErrorMessage>{error}</ErrorMessage>
         </div>

@@ -1,5 +1,5 @@
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { PaymentEvent } from '../api';
 import { toastSettings } from '../components/Toasts';
 import { eventStream } from '../test/fakeServer';
@@ -68,6 +68,27 @@ describe('shopper order page', () => {
     current = order({ status: 'refunded', amount_refunded: 1497, version: 6 });
     await waitFor(() => expect(screen.getByTestId('order-status').textContent).toBe('Refunded'));
     expect(server.sent('GET', `/orders/${OID}/stream`).length).toBe(1); // tried once, remembered
+  });
+
+  it('stops polling while the tab is hidden and catches up when it shows again', async () => {
+    signIn(shopper);
+    let current = order({ status: 'paid' });
+    server.on('GET', `/orders/${OID}`, () => ({ body: current }));
+    orderRoutes();
+    renderApp(`/orders/${OID}`);
+    expect((await screen.findByTestId('order-status')).textContent).toBe('Paid');
+    const visibility = vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
+    await new Promise((r) => setTimeout(r, 100)); // let a poll in flight finish
+    const before = server.sent('GET', `/orders/${OID}`).length;
+    current = order({ status: 'fulfilled', version: 5 });
+    await new Promise((r) => setTimeout(r, 200)); // several poll intervals (30 ms in tests)
+    expect(server.sent('GET', `/orders/${OID}`).length).toBe(before);
+    expect(screen.getByTestId('order-status').textContent).toBe('Paid');
+    visibility.mockReturnValue('visible');
+    await act(async () => {
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await waitFor(() => expect(screen.getByTestId('order-status').textContent).toBe('Shipped'));
   });
 
   it('offers to pay again after a declined card, and cancels only after confirming', async () => {
