@@ -2,12 +2,13 @@ import { Link } from 'react-router-dom';
 import type { AdminSummary, MoneyAmount, Order, OrderStats } from '../api';
 import { attentionReason, loadSummary } from '../adminSummary';
 import { DateTime, EmptyState, ErrorMessage, Loading, Money, StatusBadge } from '../components/ui';
-import { useLoader, useTitle } from '../hooks';
+import { useLoader, useShopConfig, useTitle } from '../hooks';
 import { formatMoney } from '../money';
 import { customerName, orderNumber, statusLabel } from '../orderWords';
 
 function Revenue({ revenue }: { revenue: MoneyAmount[] }) {
-  if (revenue.length === 0) return <>{formatMoney(0, 'EUR')}</>;
+  const config = useShopConfig();
+  if (revenue.length === 0) return <>{formatMoney(0, config?.currency ?? 'EUR')}</>;
   return (
     <>
       {revenue.map((m, i) => (
@@ -67,7 +68,9 @@ function DailyChart({ daily }: { daily: AdminSummary['daily'] }) {
             key={d.day}
             className="bar"
             style={{ height: `${Math.round((d.orders / max) * 100)}%` }}
-            title={`${d.day}: ${d.orders} order${d.orders === 1 ? '' : 's'}`}
+            title={`${d.day}: ${d.orders} order${d.orders === 1 ? '' : 's'}${d.revenue
+              .map((m) => `, ${formatMoney(m.amount, m.currency)}`)
+              .join('')}`}
           />
         ))}
       </div>
