@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen } from '@testing-library/react';
-import { intParam, Money, Pagination, StatusBadge } from './ui';
+import { Money, Pagination, StatusBadge } from './ui';
 
 afterEach(() => cleanup());
 
@@ -37,12 +37,5 @@ describe('ui helpers', () => {
   it('Money formats minor units', () => {
     render(<Money amount={1234} currency="USD" />);
     expect(screen.getByText(/12\.34/)).toBeTruthy();
-  });
-
-  it('intParam reads non-negative integers only', () => {
-    expect(intParam('40')).toBe(40);
-    expect(intParam('-1')).toBe(0);
-    expect(intParam('x', 5)).toBe(5);
-    expect(intParam(null)).toBe(0);
   });
 });

@@ -46,7 +46,6 @@ export function DateTime({ value }: { value: string | null | undefined }) {
   );
 }
 
-export { statusLabel };
 
 /** The order's status as a coloured badge in words ("Awaiting payment"); the API name is in data-status. */
 export function StatusBadge({ status, testId }: { status: string; testId?: string }) {
@@ -103,11 +102,4 @@ export function BackLink({ to, children }: { to: string; children: ReactNode }) 
       <Link to={to}>← {children}</Link>
     </p>
   );
-}
-
-/** Read a non-negative integer search param (offset etc.). */
-export function intParam(value: string | null, fallback = 0): number {
-  if (!value || !/^\d+$/.test(value)) return fallback;
-  const n = Number(value);
-  return Number.isSafeInteger(n) ? n : fallback;
 }
