@@ -17,6 +17,7 @@ const SPA_AND_API = [
   'cart',
   'checkout',
   'orders',
+  'admin',
   'config',
   'dev',
   'webhooks',

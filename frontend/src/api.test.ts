@@ -168,8 +168,44 @@ describe('errors', () => {
     );
     const err = await api.register({ username: 'a', email: 'nope', password: 'x' }).catch((e) => e);
     expect(err.status).toBe(422);
-    expect(err.message).toBe('value is not a valid email address\npassword must be at least 8 characters');
+    expect(err.message).toBe('email: value is not a valid email address\npassword: password must be at least 8 characters');
     expect(Array.isArray(err.detail)).toBe(true);
+    expect(err.fieldErrors).toEqual([
+      { field: 'email', message: 'value is not a valid email address' },
+      { field: 'password', message: 'password must be at least 8 characters' },
+    ]);
+  });
+
+  it('reads the field errors of the newer error body', async () => {
+    responses.push(
+      json(422, {
+        detail: 'Some fields are not valid.',
+        errors: [{ field: 'username', message: 'Username must be at least 3 characters.' }],
+      }),
+    );
+    const err = await api.register({ username: 'a', email: 'a@b.io', password: 'x' }).catch((e) => e);
+    expect(err.message).toBe('Some fields are not valid.');
+    expect(err.fieldErrors).toEqual([{ field: 'username', message: 'Username must be at least 3 characters.' }]);
+  });
+
+  it('tells a missing route from a missing thing', async () => {
+    responses.push(json(404, { detail: 'Not Found' }), json(405, { detail: 'Method Not Allowed' }), json(404, { detail: 'order not found' }));
+    const errs = [
+      await api.adminSummary().catch((e) => e),
+      await api.setCartQuantity('p', 2).catch((e) => e),
+      await api.getOrder('o').catch((e) => e),
+    ];
+    expect(errs.map((e) => e.isMissingRoute)).toEqual([true, true, false]);
+  });
+
+  it('sends FormData as multipart, without a JSON content type', async () => {
+    setToken('tok');
+    responses.push(json(201, { id: 'p' }));
+    await api.uploadProductImage('p', new File(['x'], 'a.png', { type: 'image/png' }));
+    expect(calls[0].url).toBe('/products/p/images');
+    expect(calls[0].init.body).toBeInstanceOf(FormData);
+    expect(calls[0].headers['content-type']).toBeUndefined();
+    expect(calls[0].headers.authorization).toBe('Bearer tok');
   });
 
   it('falls back to a readable message for bodies without detail', async () => {

@@ -1,15 +1,21 @@
-// The one place that talks HTTP to the shop's API (same origin, see docs/api.md).
+import { SseParser } from './sse';
+
+// The one place that talks HTTP to the shop's API (same origin, see docs/api.md), and the
+// one place that handles the token (a later change may move it to memory plus an httpOnly
+// refresh cookie: only getToken/setToken/clearToken change then).
 //
 // - every request sends `Accept: application/json` (the back end serves index.html to
 //   requests that prefer text/html, and page paths coincide with API paths);
-// - bodies are JSON with `Content-Type: application/json`;
+// - bodies are JSON with `Content-Type: application/json` (FormData goes as multipart);
 // - the JWT lives in localStorage and goes out as `Authorization: Bearer`;
 // - read-your-writes: the highest `X-Event-Position` seen on any response is kept in
 //   memory + sessionStorage and sent back on every GET;
 // - a 503 with Retry-After on a GET is retried once after a short delay;
 // - a 401 on a request that carried a token drops the token and calls the
 //   unauthorized handler (the app navigates to /login);
-// - errors become ApiError with the API's `detail` turned into readable text.
+// - errors become ApiError with the API's `detail` turned into readable text and the
+//   per-field problems of a 422 in `fieldErrors`;
+// - routes the server does not have yet (isMissingRoute) let callers fall back.
 
 export type Id = string | number;
 
@@ -28,6 +34,15 @@ export interface LoginResponse {
   expires_in: number;
 }
 
+export interface ProductImage {
+  id: Id;
+  url: string;
+  thumbnail_url: string;
+  width: number;
+  height: number;
+  content_type: string;
+}
+
 export interface Product {
   id: Id;
   name: string;
@@ -38,6 +53,19 @@ export interface Product {
   version: number;
   created_at: string;
   updated_at: string;
+  /** The first image is the main one. Absent on servers without image support. */
+  images?: ProductImage[];
+}
+
+export type ProductSort = 'relevance' | 'newest' | 'price_asc' | 'price_desc';
+
+export interface ProductQuery {
+  q?: string;
+  sort?: ProductSort;
+  min_price?: number;
+  max_price?: number;
+  limit: number;
+  offset: number;
 }
 
 export interface ProductInput {
@@ -70,6 +98,8 @@ export interface Cart {
   items: CartItem[];
   total: number;
   currency: string;
+  /** Sum of the quantities (newer servers; computed from the items otherwise). */
+  count?: number;
 }
 
 export interface CheckoutResponse {
@@ -83,6 +113,7 @@ export interface CheckoutResponse {
 
 export const ORDER_STATUSES = [
   'pending_payment',
+  'needs_stock',
   'paid',
   'fulfilled',
   'payment_failed',
@@ -101,9 +132,20 @@ export interface OrderLine {
   line_total: number;
 }
 
+export interface Customer {
+  username: string;
+  email: string;
+}
+
 export interface Order {
   id: Id;
+  /** Short order number (newer servers). */
+  number?: string | null;
   user_id: Id;
+  /** Staff only, on newer servers; null for shoppers. */
+  customer?: Customer | null;
+  /** Whether the order holds its reserved stock (newer servers). */
+  holds_stock?: boolean;
   status: OrderStatus;
   lines: OrderLine[];
   total: number;
@@ -112,7 +154,7 @@ export interface Order {
   payment_intent_id: string | null;
   /** "" when there is none. */
   tracking_note: string;
-  /** The latest Stripe dispute's status, if the payment was disputed. */
+  /** The latest Stripe dispute's status ("open" | "won" | "lost" | …), if the payment was disputed. */
   dispute: string | null;
   created_at: string;
   updated_at: string;
@@ -127,6 +169,8 @@ export interface HistoryEntry {
   actor: string;
   summary: string;
   data: Record<string, unknown>;
+  /** Where the fact came from (newer servers): "shop" | "stripe" | "reconciliation". */
+  source?: string;
 }
 
 export interface OrderHistory {
@@ -135,7 +179,7 @@ export interface OrderHistory {
 }
 
 export interface PaymentEvent {
-  source: 'stripe' | 'shop' | (string & {});
+  source: 'stripe' | 'shop' | 'reconciliation' | (string & {});
   /** Stripe event id, or the shop's payment intent / refund reference. */
   ref: string;
   type: string;
@@ -171,6 +215,48 @@ export interface OrderState {
   version: number;
 }
 
+export type OrderSort = 'newest' | 'oldest' | 'total_desc' | 'total_asc';
+
+export interface OrderQuery {
+  q?: string;
+  status?: string;
+  /** YYYY-MM-DD, inclusive. */
+  from?: string;
+  /** YYYY-MM-DD, inclusive. */
+  to?: string;
+  sort?: OrderSort;
+  limit: number;
+  offset: number;
+}
+
+export interface MoneyAmount {
+  currency: string;
+  amount: number;
+}
+
+export interface OrderStats {
+  orders: number;
+  revenue: MoneyAmount[];
+  by_status: Record<string, number>;
+}
+
+export interface ProjectionHealth {
+  name: string;
+  position: number | null;
+  head: number | null;
+  lag: number | null;
+  state: string;
+}
+
+export interface AdminSummary {
+  today: OrderStats;
+  last_30_days: OrderStats;
+  daily: { day: string; orders: number; revenue: MoneyAmount[] }[];
+  attention: Order[];
+  projections: ProjectionHealth[];
+  recent: Order[];
+}
+
 export interface DevConfirmResponse {
   payment_intent_id: string;
   status: string;
@@ -179,23 +265,85 @@ export interface DevConfirmResponse {
 // ---------------------------------------------------------------------------
 // Errors
 
+/** One invalid input: `field` is the input's name ("password"), `message` the server's words. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
 export class ApiError extends Error {
   readonly status: number;
   readonly detail: unknown;
   readonly retryAfter: number | null;
+  /** Per-field problems of a 422 (the `errors` list, or FastAPI's array `detail`). */
+  readonly fieldErrors: FieldError[];
 
-  constructor(status: number, message: string, detail: unknown = null, retryAfter: number | null = null) {
+  constructor(
+    status: number,
+    message: string,
+    detail: unknown = null,
+    retryAfter: number | null = null,
+    fieldErrors: FieldError[] = [],
+  ) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.detail = detail;
     this.retryAfter = retryAfter;
+    this.fieldErrors = fieldErrors;
   }
 
   /** 409 Conflict or 412 Precondition Failed: someone else changed the resource. */
   get isConflict(): boolean {
     return this.status === 409 || this.status === 412;
   }
+
+  /**
+   * The server has no such route (yet): 405, or FastAPI's bare 404 "Not Found". Our own
+   * 404s always say what was not found ("order not found"), so they do not count.
+   */
+  get isMissingRoute(): boolean {
+    return this.status === 405 || (this.status === 404 && this.detail === 'Not Found');
+  }
+}
+
+/** True when `err` says the server lacks the route: the caller falls back to older routes. */
+export function isMissingRoute(err: unknown): boolean {
+  return err instanceof ApiError && err.isMissingRoute;
+}
+
+/** The field a FastAPI `loc` points at: its last name that is not the body/query wrapper. */
+function locField(loc: unknown): string | null {
+  if (!Array.isArray(loc)) return null;
+  for (let i = loc.length - 1; i >= 0; i--) {
+    const part = loc[i];
+    if (typeof part === 'string' && !['body', 'query', 'path', 'header'].includes(part)) return part;
+  }
+  return null;
+}
+
+/** Field errors from an error body: the contract's `errors`, or FastAPI's 422 `detail` array. */
+export function parseFieldErrors(body: unknown): FieldError[] {
+  if (!body || typeof body !== 'object') return [];
+  const { errors, detail } = body as { errors?: unknown; detail?: unknown };
+  const out: FieldError[] = [];
+  if (Array.isArray(errors)) {
+    for (const item of errors) {
+      if (item && typeof item === 'object' && typeof (item as FieldError).field === 'string') {
+        out.push({ field: (item as FieldError).field, message: String((item as FieldError).message ?? '') });
+      }
+    }
+    if (out.length) return out;
+  }
+  if (Array.isArray(detail)) {
+    for (const item of detail) {
+      if (!item || typeof item !== 'object') continue;
+      const field = locField((item as { loc?: unknown }).loc);
+      const msg = (item as { msg?: unknown }).msg;
+      if (field && typeof msg === 'string') out.push({ field, message: msg.replace(/^Value error, /, '') });
+    }
+  }
+  return out;
 }
 
 /** Turn an API `detail` (a string, FastAPI's 422 list of {msg, loc}, or anything) into text. */
@@ -207,8 +355,9 @@ export function detailToMessage(detail: unknown): string | null {
       .map((item) => {
         if (typeof item === 'string') return item;
         if (item && typeof item === 'object' && 'msg' in item) {
-          const msg = String((item as { msg: unknown }).msg);
-          return msg.replace(/^Value error, /, '');
+          const msg = String((item as { msg: unknown }).msg).replace(/^Value error, /, '');
+          const field = locField((item as { loc?: unknown }).loc);
+          return field ? `${field}: ${msg}` : msg;
         }
         return null;
       })
@@ -381,23 +530,34 @@ async function readBody(res: Response): Promise<unknown> {
   }
 }
 
+/** `headers` plus the bearer token when there is one and `withToken`. */
+function authHeaders(headers: Record<string, string>, withToken = true): Record<string, string> {
+  const token = withToken ? getToken() : null;
+  return token ? { ...headers, Authorization: `Bearer ${token}` } : { ...headers };
+}
+
+/** A signed-in request was refused: drop the token and let the app send the user to sign in. */
+function signedOut(): void {
+  clearToken();
+  unauthorizedHandler?.();
+}
+
 export async function request<T = unknown>(path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
   const method = options.method ?? 'GET';
   const isQuery = method === 'GET' || method === 'HEAD';
   const url = buildUrl(path, options.query);
 
   const send = async (): Promise<Response> => {
-    const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
-    if (options.body !== undefined) headers['Content-Type'] = 'application/json';
-    const token = options.auth === false ? null : getToken();
-    if (token) headers.Authorization = `Bearer ${token}`;
+    const multipart = typeof FormData !== 'undefined' && options.body instanceof FormData;
+    const headers = authHeaders({ Accept: 'application/json', ...options.headers }, options.auth !== false);
+    if (options.body !== undefined && !multipart) headers['Content-Type'] = 'application/json';
     const pos = getEventPosition();
     if (isQuery && pos !== null) headers['X-Event-Position'] = String(pos);
     try {
       return await fetch(url, {
         method,
         headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        body: options.body === undefined ? undefined : multipart ? (options.body as FormData) : JSON.stringify(options.body),
         signal: options.signal,
         credentials: 'same-origin',
       });
@@ -428,11 +588,14 @@ export async function request<T = unknown>(path: string, options: RequestOptions
   if (!res.ok) {
     const detail = data && typeof data === 'object' && 'detail' in data ? (data as { detail: unknown }).detail : data;
     const message = detailToMessage(typeof detail === 'string' && detail.trim().startsWith('<') ? null : detail) ?? fallbackMessage(res.status);
-    const error = new ApiError(res.status, message, detail ?? null, parseRetryAfter(res.headers.get('Retry-After')));
-    if (res.status === 401 && sentToken) {
-      clearToken();
-      unauthorizedHandler?.();
-    }
+    const error = new ApiError(
+      res.status,
+      message,
+      detail ?? null,
+      parseRetryAfter(res.headers.get('Retry-After')),
+      parseFieldErrors(data),
+    );
+    if (res.status === 401 && sentToken) signedOut();
     throw error;
   }
 
@@ -465,6 +628,58 @@ export function newIdempotencyKey(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/**
+ * Follow GET /orders/{id}/stream: calls `onOrder` with the order at once and on every change,
+ * until the server ends the stream (resolves) or `signal` aborts. Throws ApiError on an
+ * error status (isMissingRoute when the server has no stream yet) or when the answer is not
+ * an event stream.
+ */
+export async function streamOrder(id: Id, onOrder: (order: Order) => void, signal: AbortSignal): Promise<void> {
+  const withToken = getToken() !== null;
+  let res: Response;
+  try {
+    res = await fetch(`/orders/${seg(id)}/stream`, {
+      headers: authHeaders({ Accept: 'text/event-stream' }),
+      signal,
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+  } catch (err) {
+    if (signal.aborted) throw err;
+    throw new ApiError(0, fallbackMessage(0));
+  }
+  if (!res.ok) {
+    const data = await readBody(res);
+    const detail = data && typeof data === 'object' && 'detail' in data ? (data as { detail: unknown }).detail : data;
+    if (res.status === 401 && withToken) signedOut();
+    throw new ApiError(res.status, detailToMessage(detail) ?? fallbackMessage(res.status), detail ?? null);
+  }
+  const type = res.headers.get('Content-Type') ?? '';
+  if (!type.startsWith('text/event-stream') || !res.body) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new ApiError(404, 'The order stream is not available.', 'Not Found');
+  }
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  const parser = new SseParser();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      for (const message of parser.push(decoder.decode(value, { stream: true }))) {
+        if (message.event !== 'order') continue;
+        try {
+          onOrder(JSON.parse(message.data) as Order);
+        } catch {
+          // a malformed message: wait for the next one
+        }
+      }
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Endpoints
 
@@ -478,8 +693,8 @@ export const api = {
   me: (signal?: AbortSignal) => get<User>('/protected', undefined, signal),
 
   // Catalog
-  listProducts: (params: { limit: number; offset: number }, signal?: AbortSignal) =>
-    get<Page<Product>>('/products', params, signal),
+  listProducts: (params: ProductQuery, signal?: AbortSignal) =>
+    get<Page<Product>>('/products', { ...params }, signal),
   getProduct: async (id: Id, signal?: AbortSignal) => {
     const res = await request<Product>(`/products/${seg(id)}`, { signal });
     return { product: res.data, etag: res.headers.get('ETag') };
@@ -490,18 +705,35 @@ export const api = {
   deleteProduct: (id: Id, version?: number) =>
     send<void>('DELETE', `/products/${seg(id)}`, undefined, version === undefined ? undefined : { 'If-Match': versionTag(version) }),
 
+  /** 201 with the product and its new image (newer servers; JPEG/PNG/WebP up to 5 MB). */
+  uploadProductImage: (id: Id, file: File) => {
+    const form = new FormData();
+    form.append('file', file);
+    return send<Product>('POST', `/products/${seg(id)}/images`, form);
+  },
+  deleteProductImage: (id: Id, imageId: Id) => send<void>('DELETE', `/products/${seg(id)}/images/${seg(imageId)}`),
+
   // Cart
   getCart: (signal?: AbortSignal) => get<Cart>('/cart', undefined, signal),
   addToCart: (productId: Id, quantity: number) =>
     send<{ product_id: Id; quantity: number }>('POST', '/cart', { product_id: productId, quantity }),
+  /** Set a line's quantity; 0 removes it (newer servers: 405 on older ones). */
+  setCartQuantity: (productId: Id, quantity: number) =>
+    send<{ product_id: Id; quantity: number }>('PUT', `/cart/${seg(productId)}`, { quantity }),
   removeFromCart: (productId: Id) => send<void>('DELETE', `/cart/${seg(productId)}`),
 
   // Checkout, orders, payments
   checkout: (idempotencyKey: string) =>
     send<CheckoutResponse>('POST', '/checkout', undefined, { 'Idempotency-Key': idempotencyKey }),
-  listOrders: (params: { status?: string; limit: number; offset: number }, signal?: AbortSignal) =>
-    get<Page<Order>>('/orders', params, signal),
+  listOrders: (params: OrderQuery, signal?: AbortSignal) => get<Page<Order>>('/orders', { ...params }, signal),
   getOrder: (id: Id, signal?: AbortSignal) => get<Order>(`/orders/${seg(id)}`, undefined, signal),
+  /** The order as it stood after its Nth event (newer servers; older ones ignore `version`). */
+  getOrderAtVersion: (id: Id, version: number, signal?: AbortSignal) =>
+    get<Order>(`/orders/${seg(id)}`, { version }, signal),
+  /** The order as it stood at an ISO time (pass history `at` strings verbatim: microseconds). */
+  getOrderAsOf: (id: Id, at: string, signal?: AbortSignal) => get<Order>(`/orders/${seg(id)}`, { as_of: at }, signal),
+  streamOrder,
+  adminSummary: (signal?: AbortSignal) => get<AdminSummary>('/admin/summary', undefined, signal),
   orderHistory: (id: Id, signal?: AbortSignal) =>
     get<OrderHistory>(`/orders/${seg(id)}/history`, undefined, signal),
   /** Staff only (403 for shoppers, their own orders included). */

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { errorText } from './api';
+import { api, errorText, type ShopConfig } from './api';
 
 export interface Loaded<T> {
   data: T | null;
@@ -55,4 +55,40 @@ export function useTitle(title: string): void {
   useEffect(() => {
     document.title = title ? `${title} · Event Shop` : 'Event Shop';
   }, [title]);
+}
+
+let configRequest: Promise<ShopConfig | null> | null = null;
+
+/** GET /config, once per page load (null while loading or when it failed). */
+export function useShopConfig(): ShopConfig | null {
+  const [config, setConfig] = useState<ShopConfig | null>(null);
+  useEffect(() => {
+    let live = true;
+    if (!configRequest) {
+      configRequest = api.config().catch(() => {
+        configRequest = null; // try again next time
+        return null;
+      });
+    }
+    void configRequest.then((c) => live && setConfig(c));
+    return () => {
+      live = false;
+    };
+  }, []);
+  return config;
+}
+
+export function resetShopConfigForTests(): void {
+  configRequest = null;
+}
+
+/** True while the page is visible (document.visibilityState), updated as it changes. */
+export function usePageVisible(): boolean {
+  const [visible, setVisible] = useState(() => typeof document === 'undefined' || document.visibilityState !== 'hidden');
+  useEffect(() => {
+    const update = () => setVisible(document.visibilityState !== 'hidden');
+    document.addEventListener('visibilitychange', update);
+    return () => document.removeEventListener('visibilitychange', update);
+  }, []);
+  return visible;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryEntry } from './api';
-import { actorLabel, refundableAmount, reservedRefunds } from './orderHelpers';
+import { holdsStockAfter, refundableAmount, reservedRefunds } from './orderHelpers';
 
 const entry = (type: string, data: Record<string, unknown>, version = 1): HistoryEntry => ({
   version,
@@ -9,20 +9,6 @@ const entry = (type: string, data: Record<string, unknown>, version = 1): Histor
   actor: 'system',
   summary: type,
   data,
-});
-
-describe('actorLabel', () => {
-  const order = { user_id: '11111111-1111-1111-1111-111111111111' };
-  it('names the viewer, the customer, Stripe and the shop', () => {
-    expect(actorLabel(order.user_id, order, { id: order.user_id })).toBe('you');
-    expect(actorLabel(order.user_id, order, { id: 'someone-else' })).toBe('the customer');
-    expect(actorLabel('stripe', order, null)).toBe('Stripe');
-    expect(actorLabel('system', order, null)).toBe('the shop');
-    expect(actorLabel('', order, null)).toBe('the shop');
-  });
-  it('shortens other staff ids', () => {
-    expect(actorLabel('4faa28f4-7573-4c5c-b5f1-2bc6bc1d110b', order, null)).toBe('staff 4faa28f4');
-  });
 });
 
 describe('refunds', () => {
@@ -41,5 +27,18 @@ describe('refunds', () => {
     expect(refundableAmount({ total: 4000, amount_refunded: 0 }, history)).toBe(3500);
     expect(refundableAmount({ total: 4000, amount_refunded: 1000 }, history)).toBe(3000);
     expect(refundableAmount({ total: 400, amount_refunded: 0 }, history)).toBe(0);
+  });
+});
+
+describe('holdsStockAfter', () => {
+  const history = [
+    entry('OrderPlaced', {}, 1),
+    entry('PaymentFailed', { reason: 'declined' }, 2),
+    entry('ReservationReleased', {}, 3),
+    entry('ReservationRenewed', { complete: false }, 4),
+    entry('ReservationRenewed', { complete: true }, 5),
+  ];
+  it('follows releases and renewals up to the version', () => {
+    expect([1, 2, 3, 4, 5].map((v) => holdsStockAfter(history, v))).toEqual([true, true, false, false, true]);
   });
 });

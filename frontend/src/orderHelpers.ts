@@ -1,15 +1,5 @@
 // Pure helpers for the order pages (unit-tested in orderHelpers.test.ts).
-import type { HistoryEntry, Id, Order } from './api';
-
-/** Who did it, in words: history actors are user ids, or "stripe" / "system". */
-export function actorLabel(actor: string, order: { user_id: Id }, me: { id: Id } | null): string {
-  if (!actor) return 'the shop';
-  if (me && actor === String(me.id)) return 'you';
-  if (actor === String(order.user_id)) return 'the customer';
-  if (actor === 'stripe') return 'Stripe';
-  if (actor === 'system') return 'the shop';
-  return /^[0-9a-f-]{32,36}$/i.test(actor) ? `staff ${actor.slice(0, 8)}` : actor;
-}
+import type { HistoryEntry, Order } from './api';
 
 /**
  * Minor units reserved by refunds that were requested and have not failed. The back end
@@ -36,4 +26,19 @@ export function reservedRefunds(history: HistoryEntry[]): number {
 /** What can still be refunded, as the back end computes it. */
 export function refundableAmount(order: Pick<Order, 'total' | 'amount_refunded'>, history: HistoryEntry[]): number {
   return Math.max(0, order.total - Math.max(reservedRefunds(history), order.amount_refunded));
+}
+
+/**
+ * Whether the order held its reserved stock after the entry with `version`: reserved at
+ * placing, released when a payment fails or the order is cancelled, reserved again (fully
+ * or not) when a late payment arrives. Used where the API does not send `holds_stock`.
+ */
+export function holdsStockAfter(history: HistoryEntry[], version: number): boolean {
+  let holds = true;
+  for (const entry of [...history].sort((a, b) => a.version - b.version)) {
+    if (entry.version > version) break;
+    if (entry.type === 'ReservationReleased') holds = false;
+    else if (entry.type === 'ReservationRenewed') holds = entry.data?.complete !== false;
+  }
+  return holds;
 }

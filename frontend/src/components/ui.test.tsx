@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen } from '@testing-library/react';
-import { intParam, Money, Pagination, StatusBadge } from './ui';
+import { Money, Pagination, StatusBadge } from './ui';
 
 afterEach(() => cleanup());
 
@@ -22,22 +22,20 @@ describe('ui helpers', () => {
     expect(container.innerHTML).toBe('');
   });
 
-  it('StatusBadge shows the API status with a test id', () => {
+  it('StatusBadge shows the status in words, coloured, with the API name in data-status', () => {
     render(<StatusBadge status="pending_payment" testId="order-status" />);
     const badge = screen.getByTestId('order-status');
-    expect(badge.textContent).toBe('pending_payment');
-    expect(badge.getAttribute('title')).toBe('Pending payment');
+    expect(badge.textContent).toBe('Awaiting payment');
+    expect(badge.getAttribute('data-status')).toBe('pending_payment');
+    expect(badge.className).toContain('tone-warning');
+    cleanup();
+    render(<StatusBadge status="fulfilled" testId="s" />);
+    expect(screen.getByTestId('s').textContent).toBe('Shipped');
+    expect(screen.getByTestId('s').className).toContain('tone-success');
   });
 
   it('Money formats minor units', () => {
     render(<Money amount={1234} currency="USD" />);
     expect(screen.getByText(/12\.34/)).toBeTruthy();
-  });
-
-  it('intParam reads non-negative integers only', () => {
-    expect(intParam('40')).toBe(40);
-    expect(intParam('-1')).toBe(0);
-    expect(intParam('x', 5)).toBe(5);
-    expect(intParam(null)).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import { formatMoney } from '../money';
+import { statusLabel, statusTone } from '../orderWords';
 
 export function ErrorMessage({ children }: { children: ReactNode }) {
   if (children === null || children === undefined || children === '' || children === false) return null;
@@ -45,25 +46,12 @@ export function DateTime({ value }: { value: string | null | undefined }) {
   );
 }
 
-export const STATUS_LABELS: Record<string, string> = {
-  pending_payment: 'Pending payment',
-  paid: 'Paid',
-  fulfilled: 'Fulfilled',
-  payment_failed: 'Payment failed',
-  cancelled: 'Cancelled',
-  refunded: 'Refunded',
-  partially_refunded: 'Partially refunded',
-};
 
-export function statusLabel(status: string): string {
-  return STATUS_LABELS[status] ?? status;
-}
-
-/** The order's status as the API names it (e.g. `pending_payment`), as a badge. */
+/** The order's status as a coloured badge in words ("Awaiting payment"); the API name is in data-status. */
 export function StatusBadge({ status, testId }: { status: string; testId?: string }) {
   return (
-    <span className={`badge status-${status}`} data-testid={testId} data-status={status} title={statusLabel(status)}>
-      {status}
+    <span className={`badge status tone-${statusTone(status)}`} data-testid={testId} data-status={status}>
+      {statusLabel(status)}
     </span>
   );
 }
@@ -114,11 +102,4 @@ export function BackLink({ to, children }: { to: string; children: ReactNode }) 
       <Link to={to}>← {children}</Link>
     </p>
   );
-}
-
-/** Read a non-negative integer search param (offset etc.). */
-export function intParam(value: string | null, fallback = 0): number {
-  if (!value || !/^\d+$/.test(value)) return fallback;
-  const n = Number(value);
-  return Number.isSafeInteger(n) ? n : fallback;
 }

@@ -1,12 +1,20 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { api, ApiError, errorText, type Product, type ProductInput } from '../api';
-import { EmptyState, ErrorMessage, intParam, Loading, Money, Notice, Pagination } from '../components/ui';
-import { useLoader, useTitle } from '../hooks';
-import { currencyDigits, minorToDecimalString, MoneyParseError, parseMinorUnits } from '../money';
+import { readCatalogParams, searchCatalog, SORTS, toQuery, writeCatalogParams, type CatalogParams } from '../catalog';
+import { useConfirm } from '../components/Dialog';
+import { Field } from '../components/Field';
+import { ProductImage } from '../components/ProductImage';
+import { useToast } from '../components/Toasts';
+import { EmptyState, ErrorMessage, Loading, Money, Pagination } from '../components/ui';
+import { formErrors, type FieldErrors } from '../fieldErrors';
+import { useLoader, useShopConfig, useTitle } from '../hooks';
+import { currencyDigits, formatMoney, minorToDecimalString, MoneyParseError, parseMinorUnits } from '../money';
 
 export const ADMIN_PAGE_SIZE = 20;
-export const CONFLICT_MESSAGE = 'Someone else changed this product, reload.';
+export const CONFLICT_MESSAGE = 'Someone else changed this product in the meantime. Reload it to see their change.';
+export const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
+export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 
 interface FormState {
   name: string;
@@ -17,6 +25,7 @@ interface FormState {
 }
 
 const EMPTY: FormState = { name: '', description: '', price: '', stock: '0', currency: 'EUR' };
+const LABELS = { name: 'Name', description: 'Description', price: 'Price', stock: 'Stock', currency: 'Currency' };
 
 function toForm(p: Product): FormState {
   return {
@@ -28,58 +37,73 @@ function toForm(p: Product): FormState {
   };
 }
 
-function fromForm(f: FormState): ProductInput {
+/** The form as the API wants it, or the problems per field. */
+export function readForm(f: FormState): { body: ProductInput } | { errors: FieldErrors } {
+  const errors: FieldErrors = {};
   const name = f.name.trim();
-  if (!name) throw new MoneyParseError('Enter a product name');
+  if (!name) errors.name = 'Enter a product name.';
   const currency = f.currency.trim().toUpperCase() || 'EUR';
-  if (!/^[A-Z]{3}$/.test(currency)) throw new MoneyParseError('Currency must be a 3-letter ISO code such as EUR');
-  const price = parseMinorUnits(f.price, currencyDigits(currency));
+  if (!/^[A-Z]{3}$/.test(currency)) errors.currency = 'Use a 3-letter currency code such as EUR.';
+  let price = 0;
+  try {
+    price = parseMinorUnits(f.price, currencyDigits(/^[A-Z]{3}$/.test(currency) ? currency : 'EUR'));
+  } catch (err) {
+    errors.price = err instanceof MoneyParseError ? `${err.message}.`.replace(/\.\.$/, '.') : errorText(err);
+  }
   const stockText = f.stock.trim();
-  if (!/^\d+$/.test(stockText)) throw new MoneyParseError('Stock must be a whole number (0 or more)');
-  const stock = Number(stockText);
-  return { name, description: f.description.trim(), price, stock, currency };
+  if (!/^\d+$/.test(stockText)) errors.stock = 'Stock must be a whole number, 0 or more.';
+  if (Object.keys(errors).length) return { errors };
+  return { body: { name, description: f.description.trim(), price, stock: Number(stockText), currency } };
 }
 
-function describe(err: unknown): string {
-  if (err instanceof ApiError && err.isConflict) return CONFLICT_MESSAGE;
-  return errorText(err);
+export function imageProblem(file: File): string | null {
+  if (!IMAGE_TYPES.includes(file.type)) return 'Choose a JPEG, PNG or WebP picture.';
+  if (file.size > MAX_IMAGE_BYTES) return 'The picture is larger than 5 MB. Choose a smaller one.';
+  return null;
 }
 
 export function AdminProductsPage() {
   useTitle('Manage products');
   const [params, setParams] = useSearchParams();
-  const offset = intParam(params.get('offset'));
+  const state = readCatalogParams(params);
+  const config = useShopConfig();
   const limit = ADMIN_PAGE_SIZE;
-  const list = useLoader((signal) => api.listProducts({ limit, offset }, signal), [offset]);
-  const config = useLoader((signal) => api.config(signal).catch(() => null), []);
+  const query = toQuery(state, currencyDigits(config?.currency ?? 'EUR'), limit);
+  const key = JSON.stringify(query);
+  const list = useLoader((signal) => searchCatalog(query, signal), [key]);
+  const toast = useToast();
+  const [confirm, dialog] = useConfirm();
 
   const [editing, setEditing] = useState<Product | null>(null);
   const [form, setForm] = useState<FormState>(EMPTY);
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [conflict, setConflict] = useState(false);
   const [saving, setSaving] = useState(false);
-  const [message, setMessage] = useState<string | null>(null);
   const [listError, setListError] = useState<string | null>(null);
   const [rowBusy, setRowBusy] = useState<string | null>(null);
+  const formRef = useRef<HTMLElement>(null);
 
-  const defaultCurrency = config.data?.currency || 'EUR';
+  const defaultCurrency = config?.currency || 'EUR';
   const touched = useRef(false);
+  const supportsImages = list.data?.modern ?? false;
 
   // The shop's currency (GET /config) is the default for new products.
   useEffect(() => {
     if (!editing && !touched.current) setForm((f) => ({ ...f, currency: defaultCurrency }));
   }, [defaultCurrency, editing]);
 
-  function startCreate() {
+  function resetForm(currency = defaultCurrency) {
     touched.current = false;
     setEditing(null);
-    setForm({ ...EMPTY, currency: defaultCurrency });
+    setForm({ ...EMPTY, currency });
+    setFieldErrors({});
     setFormError(null);
     setConflict(false);
   }
 
   async function startEdit(p: Product) {
-    setMessage(null);
+    setFieldErrors({});
     setFormError(null);
     setConflict(false);
     setRowBusy(String(p.id));
@@ -88,8 +112,10 @@ export function AdminProductsPage() {
       const { product } = await api.getProduct(p.id);
       setEditing(product);
       setForm(toForm(product));
+      formRef.current?.scrollIntoView({ block: 'start', behavior: 'smooth' });
+      formRef.current?.querySelector<HTMLElement>('input')?.focus({ preventScroll: true });
     } catch (err) {
-      setListError(describe(err));
+      setListError(errorText(err));
     } finally {
       setRowBusy(null);
     }
@@ -103,9 +129,9 @@ export function AdminProductsPage() {
       const { product } = await api.getProduct(editing.id);
       setEditing(product);
       setForm(toForm(product));
-      setMessage('Reloaded the latest version of the product.');
+      toast.show('Reloaded the latest version of the product.', 'info');
     } catch (err) {
-      setFormError(describe(err));
+      setFormError(errorText(err));
     }
     void list.reload();
   }
@@ -114,89 +140,114 @@ export function AdminProductsPage() {
     e.preventDefault();
     setFormError(null);
     setConflict(false);
-    setMessage(null);
-    let body: ProductInput;
-    try {
-      body = fromForm(form);
-    } catch (err) {
-      setFormError(errorText(err));
+    const read = readForm(form);
+    if ('errors' in read) {
+      setFieldErrors(read.errors);
+      formRef.current?.querySelector<HTMLElement>(`[name="${Object.keys(read.errors)[0]}"]`)?.focus();
       return;
+    }
+    setFieldErrors({});
+    const body = read.body;
+    if (body.price === 0) {
+      const ok = await confirm({
+        title: 'Sell this product for free?',
+        body: (
+          <p>
+            The price of “{body.name}” is {formatMoney(0, body.currency ?? defaultCurrency)}: shoppers can order it without paying.
+          </p>
+        ),
+        confirmLabel: 'Yes, it is free',
+        cancelLabel: 'Change the price',
+      });
+      if (!ok) {
+        formRef.current?.querySelector<HTMLElement>('[name="price"]')?.focus();
+        return;
+      }
     }
     setSaving(true);
     try {
       if (editing) {
         const updated = await api.updateProduct(editing.id, body, editing.version);
-        setMessage(`Saved “${updated?.name ?? body.name}”.`);
+        toast.show(`Saved “${updated?.name ?? body.name}”.`);
       } else {
         const created = await api.createProduct(body);
-        setMessage(`Created “${created?.name ?? body.name}”.`);
+        toast.show(`Created “${created?.name ?? body.name}”.`);
       }
-      setEditing(null);
-      setForm({ ...EMPTY, currency: body.currency ?? defaultCurrency });
+      resetForm(body.currency ?? defaultCurrency);
       await list.reload();
     } catch (err) {
-      if (err instanceof ApiError && err.isConflict) setConflict(true);
-      setFormError(describe(err));
+      if (err instanceof ApiError && err.isConflict) {
+        setConflict(true);
+        setFormError(CONFLICT_MESSAGE);
+      } else {
+        const found = formErrors(err, LABELS);
+        setFieldErrors(found.fields);
+        setFormError(found.form);
+      }
     } finally {
       setSaving(false);
     }
   }
 
   async function remove(p: Product) {
-    setMessage(null);
+    const ok = await confirm({
+      title: `Delete “${p.name}”?`,
+      body: <p>It disappears from the shop at once. Orders already placed keep it. This cannot be undone.</p>,
+      confirmLabel: 'Delete product',
+      danger: true,
+    });
+    if (!ok) return;
     setListError(null);
     setRowBusy(String(p.id));
     try {
       await api.deleteProduct(p.id, p.version);
-      if (editing && String(editing.id) === String(p.id)) startCreate();
-      setMessage(`Deleted “${p.name}”.`);
+      if (editing && String(editing.id) === String(p.id)) resetForm();
+      toast.show(`Deleted “${p.name}”.`);
       await list.reload();
     } catch (err) {
-      setListError(describe(err));
+      setListError(err instanceof ApiError && err.isConflict ? CONFLICT_MESSAGE : errorText(err));
     } finally {
       setRowBusy(null);
     }
   }
 
   const field = (key: keyof FormState) => ({
+    name: key,
     value: form[key],
-    onChange: (e: { target: { value: string } }) => {
+    onChange: (e: ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => {
       touched.current = true;
       setForm((f) => ({ ...f, [key]: e.target.value }));
     },
   });
+  const updateSearch = (next: Partial<CatalogParams>) => setParams(writeCatalogParams({ ...state, page: 1, ...next }));
 
   return (
     <section>
       <div className="page-head">
         <h1>Manage products</h1>
       </div>
-      <Notice tone="success">{message}</Notice>
       <div className="admin-grid">
-        <section className="card form-card" aria-labelledby="product-form-title">
-          <h2 id="product-form-title">{editing ? `Edit “${editing.name}”` : 'New product'}</h2>
+        <section ref={formRef} className="card form-card" aria-labelledby="product-form-title">
+          <h2 id="product-form-title" className="wrap">
+            {editing ? `Edit “${editing.name}”` : 'New product'}
+          </h2>
           <form onSubmit={save} noValidate>
-            <div className="field">
-              <label htmlFor="product-name">Name</label>
-              <input id="product-name" required autoComplete="off" {...field('name')} />
-            </div>
-            <div className="field">
-              <label htmlFor="product-description">Description</label>
-              <textarea id="product-description" rows={3} {...field('description')} />
-            </div>
+            <Field label="Name" error={fieldErrors.name}>
+              <input id="product-name" autoComplete="off" maxLength={200} {...field('name')} />
+            </Field>
+            <Field label="Description" error={fieldErrors.description}>
+              <textarea id="product-description" rows={4} maxLength={5000} {...field('description')} />
+            </Field>
             <div className="field-row">
-              <div className="field">
-                <label htmlFor="product-price">Price</label>
-                <input id="product-price" inputMode="decimal" autoComplete="off" placeholder="19.99" required {...field('price')} />
-              </div>
-              <div className="field">
-                <label htmlFor="product-currency">Currency</label>
+              <Field label="Price" error={fieldErrors.price}>
+                <input id="product-price" inputMode="decimal" autoComplete="off" placeholder="19.99" {...field('price')} />
+              </Field>
+              <Field label="Currency" error={fieldErrors.currency}>
                 <input id="product-currency" maxLength={3} autoComplete="off" {...field('currency')} />
-              </div>
-              <div className="field">
-                <label htmlFor="product-stock">Stock</label>
-                <input id="product-stock" type="number" min={0} step={1} inputMode="numeric" {...field('stock')} />
-              </div>
+              </Field>
+              <Field label="Stock" error={fieldErrors.stock}>
+                <input id="product-stock" inputMode="numeric" autoComplete="off" {...field('stock')} />
+              </Field>
             </div>
             <ErrorMessage>{formError}</ErrorMessage>
             {conflict && (
@@ -209,63 +260,95 @@ export function AdminProductsPage() {
                 {saving ? 'Saving…' : editing ? 'Save changes' : 'Create product'}
               </button>
               {editing && (
-                <button type="button" className="btn btn-link" onClick={startCreate}>
+                <button type="button" className="btn btn-link" onClick={() => resetForm()}>
                   Cancel editing
                 </button>
               )}
             </div>
           </form>
+          {editing && supportsImages && (
+            <ImageManager
+              product={editing}
+              onChange={(p) => {
+                setEditing(p);
+                void list.reload();
+              }}
+              confirm={confirm}
+            />
+          )}
+          {!editing && supportsImages && <p className="hint">Save the product first, then add its pictures.</p>}
         </section>
 
         <section className="card table-card" aria-labelledby="catalog-title">
           <h2 id="catalog-title">Catalog</h2>
+          <AdminCatalogSearch key={`${state.q}|${state.sort}`} state={state} onChange={updateSearch} />
           <ErrorMessage>{listError}</ErrorMessage>
           {listError === CONFLICT_MESSAGE && (
-            <button type="button" className="btn btn-secondary" onClick={() => { setListError(null); void list.reload(); }}>
+            <button
+              type="button"
+              className="btn btn-secondary"
+              onClick={() => {
+                setListError(null);
+                void list.reload();
+              }}
+            >
               Reload list
             </button>
           )}
           <ErrorMessage>{list.error}</ErrorMessage>
           {list.loading && !list.data && <Loading label="Loading products…" />}
-          {list.data && list.data.items.length === 0 && <EmptyState title="No products yet. Create the first one." />}
-          {list.data && list.data.items.length > 0 && (
+          {list.data && list.data.page.items.length === 0 && (
+            <EmptyState title={state.q ? 'No products match.' : 'No products yet. Create the first one.'} />
+          )}
+          {list.data && list.data.page.items.length > 0 && (
             <div className="table-scroll">
               <table className="table">
                 <caption className="sr-only">Products</caption>
                 <thead>
                   <tr>
                     <th scope="col">Name</th>
-                    <th scope="col" className="num">Price</th>
-                    <th scope="col" className="num">Stock</th>
-                    <th scope="col" className="num">Version</th>
-                    <th scope="col"><span className="sr-only">Actions</span></th>
+                    <th scope="col" className="num">
+                      Price
+                    </th>
+                    <th scope="col" className="num">
+                      Stock
+                    </th>
+                    <th scope="col">
+                      <span className="sr-only">Actions</span>
+                    </th>
                   </tr>
                 </thead>
                 <tbody>
-                  {list.data.items.map((p) => (
+                  {list.data.page.items.map((p) => (
                     <tr key={String(p.id)} data-testid="admin-product-row" data-product-id={String(p.id)}>
-                      <th scope="row">{p.name}</th>
+                      <th scope="row" className="wrap">
+                        <span className="admin-product-name">
+                          <ProductImage product={p} />
+                          <span>{p.name}</span>
+                        </span>
+                      </th>
                       <td className="num" data-label="Price">
                         <Money amount={p.price} currency={p.currency} />
                       </td>
-                      <td className="num" data-label="Stock">{p.stock}</td>
-                      <td className="num" data-label="Version">{p.version}</td>
+                      <td className="num" data-label="Stock" data-testid="admin-product-stock">
+                        {p.stock}
+                      </td>
                       <td className="actions">
                         <button
                           type="button"
                           className="btn btn-link"
-                          aria-label={`Edit ${p.name}`}
                           disabled={rowBusy === String(p.id)}
                           onClick={() => startEdit(p)}
+                          aria-label={`Edit ${p.name}`}
                         >
                           Edit
                         </button>
                         <button
                           type="button"
                           className="btn btn-link danger"
-                          aria-label={`Delete ${p.name}`}
                           disabled={rowBusy === String(p.id)}
                           onClick={() => remove(p)}
+                          aria-label={`Delete ${p.name}`}
                         >
                           Delete
                         </button>
@@ -278,15 +361,148 @@ export function AdminProductsPage() {
           )}
           {list.data && (
             <Pagination
-              total={list.data.total}
+              total={list.data.page.total}
               limit={limit}
-              offset={offset}
+              offset={query.offset}
               label="Product pages"
-              onChange={(o) => setParams(o ? { offset: String(o) } : {})}
+              onChange={(o) => setParams(writeCatalogParams({ ...state, page: Math.floor(o / limit) + 1 }))}
             />
           )}
         </section>
       </div>
+      {dialog}
+    </section>
+  );
+}
+
+function AdminCatalogSearch({ state, onChange }: { state: CatalogParams; onChange: (next: Partial<CatalogParams>) => void }) {
+  const id = useId();
+  const [q, setQ] = useState(state.q);
+  return (
+    <form
+      className="filters admin-search"
+      role="search"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onChange({ q: q.trim(), sort: q.trim() ? state.sort : state.sort === 'relevance' ? 'newest' : state.sort });
+      }}
+    >
+      <div className="filter filter-wide">
+        <label htmlFor={`${id}-q`}>Find</label>
+        <input id={`${id}-q`} type="search" value={q} placeholder="Name or description" onChange={(e) => setQ(e.target.value)} />
+      </div>
+      <div className="filter">
+        <label htmlFor={`${id}-sort`}>Sort</label>
+        <select id={`${id}-sort`} value={state.sort} onChange={(e) => onChange({ q: q.trim(), sort: e.target.value as CatalogParams['sort'] })}>
+          {SORTS.filter((s) => state.q || s.value !== 'relevance').map((s) => (
+            <option key={s.value} value={s.value}>
+              {s.label}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="filter filter-actions">
+        <button type="submit" className="btn btn-secondary">
+          Find
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function ImageManager({
+  product,
+  onChange,
+  confirm,
+}: {
+  product: Product;
+  onChange: (p: Product) => void;
+  confirm: ReturnType<typeof useConfirm>[0];
+}) {
+  const toast = useToast();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const inputRef = useRef<HTMLInputElement>(null);
+  const id = useId();
+  const images = product.images ?? [];
+
+  async function upload(e: ChangeEvent<HTMLInputElement>) {
+    const file = e.target.files?.[0];
+    e.target.value = '';
+    if (!file) return;
+    const problem = imageProblem(file);
+    setError(problem);
+    if (problem) return;
+    setBusy(true);
+    try {
+      onChange(await api.uploadProductImage(product.id, file));
+      toast.show(`Added the picture ${file.name}.`);
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function removeImage(imageId: string, index: number) {
+    const ok = await confirm({
+      title: 'Remove this picture?',
+      body: <p>Picture {index + 1} of “{product.name}” is removed from the shop.</p>,
+      confirmLabel: 'Remove picture',
+      danger: true,
+    });
+    if (!ok) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await api.deleteProductImage(product.id, imageId);
+      onChange((await api.getProduct(product.id)).product);
+      toast.show('Picture removed.');
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="image-manager" aria-labelledby={`${id}-title`}>
+      <h3 id={`${id}-title`}>Pictures</h3>
+      {images.length === 0 && <p className="muted">No pictures yet: the shop shows a letter tile.</p>}
+      <ul className="image-list">
+        {images.map((img, i) => (
+          <li key={String(img.id)}>
+            <img src={img.thumbnail_url} alt={`Picture ${i + 1} of ${product.name}`} width={72} height={72} />
+            {i === 0 && <span className="badge">main</span>}
+            <button
+              type="button"
+              className="btn btn-link danger"
+              disabled={busy}
+              onClick={() => removeImage(String(img.id), i)}
+              aria-label={`Remove picture ${i + 1}`}
+            >
+              Remove
+            </button>
+          </li>
+        ))}
+      </ul>
+      <div className="field">
+        <label htmlFor={`${id}-file`}>Add a picture</label>
+        <input
+          ref={inputRef}
+          id={`${id}-file`}
+          type="file"
+          accept={IMAGE_TYPES.join(',')}
+          disabled={busy}
+          onChange={upload}
+          aria-describedby={`${id}-hint`}
+        />
+        <p id={`${id}-hint`} className="hint">
+          JPEG, PNG or WebP, up to 5 MB. The first picture is the main one.
+        </p>
+      </div>
+      {busy && <Loading label="Working…" />}
+      <ErrorMessage>{error}</ErrorMessage>
     </section>
   );
 }

@@ -1,31 +1,42 @@
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { api, ApiError, errorText, newIdempotencyKey, type CartItem } from '../api';
+import { useCart } from '../cart';
+import { QuantityStepper } from '../components/QuantityStepper';
 import { EmptyState, ErrorMessage, Loading, Money, Notice } from '../components/ui';
 import { useLoader, useTitle } from '../hooks';
+import { rememberClientSecret } from '../paymentSession';
+
+/** The most a line may hold (the API's bound). */
+const MAX_LINE = 1000;
 
 export function CartPage() {
   useTitle('Cart');
   const navigate = useNavigate();
+  const { noteCart, setQuantity } = useCart();
   const { data: cart, error, loading, reload } = useLoader((signal) => api.getCart(signal), []);
   const [actionError, setActionError] = useState<string | null>(null);
-  const [removing, setRemoving] = useState<string | null>(null);
+  const [busyLine, setBusyLine] = useState<string | null>(null);
   const [checkingOut, setCheckingOut] = useState(false);
   // One key per checkout attempt: reused if the same attempt is retried after a
   // network failure or server error, dropped once the server gave a definite answer.
   const attemptKey = useRef<string | null>(null);
 
-  async function remove(item: CartItem) {
+  useEffect(() => {
+    if (cart) noteCart(cart);
+  }, [cart, noteCart]);
+
+  async function change(item: CartItem, quantity: number) {
     setActionError(null);
-    setRemoving(String(item.product_id));
+    setBusyLine(String(item.product_id));
     try {
-      await api.removeFromCart(item.product_id);
+      await setQuantity(item.product_id, quantity, item.quantity);
       attemptKey.current = null; // the cart changed: a new checkout is a new attempt
-      await reload();
     } catch (err) {
       setActionError(errorText(err));
     } finally {
-      setRemoving(null);
+      await reload();
+      setBusyLine(null);
     }
   }
 
@@ -36,9 +47,9 @@ export function CartPage() {
     try {
       const res = await api.checkout(attemptKey.current);
       attemptKey.current = null;
-      navigate(`/orders/${encodeURIComponent(String(res.order_id))}/pay`, {
-        state: { checkout: res },
-      });
+      rememberClientSecret(String(res.order_id), res.client_secret);
+      noteCart({ items: [], total: 0, currency: res.currency, count: 0 });
+      navigate(`/orders/${encodeURIComponent(String(res.order_id))}/pay`, { state: { checkout: res } });
     } catch (err) {
       if (err instanceof ApiError && err.status >= 400 && err.status < 500) attemptKey.current = null;
       setActionError(errorText(err));
@@ -49,11 +60,17 @@ export function CartPage() {
 
   const items = cart?.items ?? [];
   const unavailable = items.filter((i) => i.available === false);
+  const count = items.reduce((n, i) => n + i.quantity, 0);
 
   return (
     <section>
       <div className="page-head">
         <h1>Your cart</h1>
+        {cart && items.length > 0 && (
+          <p className="muted">
+            {count} item{count === 1 ? '' : 's'}
+          </p>
+        )}
       </div>
       <ErrorMessage>{error}</ErrorMessage>
       {loading && !cart && <Loading label="Loading your cart…" />}
@@ -66,54 +83,49 @@ export function CartPage() {
       )}
       {cart && items.length > 0 && (
         <div className="cart-layout">
-          <div className="card table-card">
-            <table className="table">
-              <caption className="sr-only">Items in your cart</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Product</th>
-                  <th scope="col" className="num">Unit price</th>
-                  <th scope="col" className="num">Quantity</th>
-                  <th scope="col" className="num">Total</th>
-                  <th scope="col"><span className="sr-only">Actions</span></th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((item) => (
-                  <tr key={String(item.product_id)} data-testid="cart-line" data-product-id={String(item.product_id)}>
-                    <th scope="row" className="line-name">
-                      {item.name}
-                      {item.available === false && (
-                        <span className="badge badge-warning" data-testid="cart-line-unavailable">
-                          not available
-                        </span>
-                      )}
-                    </th>
-                    <td className="num" data-label="Unit price">
-                      <Money amount={item.unit_price} currency={item.currency || cart.currency} />
-                    </td>
-                    <td className="num" data-label="Quantity" data-testid="cart-line-quantity">
-                      {item.quantity}
-                    </td>
-                    <td className="num" data-label="Total">
-                      <Money amount={item.line_total} currency={item.currency || cart.currency} />
-                    </td>
-                    <td className="actions">
-                      <button
-                        type="button"
-                        className="btn btn-link danger"
-                        aria-label={`Remove ${item.name}`}
-                        disabled={removing === String(item.product_id) || checkingOut}
-                        onClick={() => remove(item)}
-                      >
-                        Remove
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ul className="cart-lines card" aria-label="Items in your cart">
+            {items.map((item) => {
+              const busy = busyLine === String(item.product_id) || checkingOut;
+              const currency = item.currency || cart.currency;
+              return (
+                <li key={String(item.product_id)} className="cart-line" data-testid="cart-line" data-product-id={String(item.product_id)}>
+                  <div className="cart-line-name">
+                    <Link to={`/products/${encodeURIComponent(String(item.product_id))}`}>{item.name}</Link>
+                    <span className="muted cart-line-unit">
+                      <Money amount={item.unit_price} currency={currency} /> each
+                    </span>
+                    {item.available === false && (
+                      <span className="badge tone-warning" data-testid="cart-line-unavailable">
+                        Not available in this quantity
+                      </span>
+                    )}
+                  </div>
+                  <QuantityStepper
+                    value={item.quantity}
+                    min={1}
+                    max={MAX_LINE}
+                    label={`Quantity of ${item.name}`}
+                    hideLabel
+                    disabled={busy}
+                    testId="cart-line-quantity"
+                    onChange={(q) => change(item, q)}
+                  />
+                  <div className="cart-line-total" data-testid="cart-line-total">
+                    <Money amount={item.line_total} currency={currency} />
+                  </div>
+                  <button
+                    type="button"
+                    className="btn btn-link danger cart-line-remove"
+                    aria-label={`Remove ${item.name}`}
+                    disabled={busy}
+                    onClick={() => change(item, 0)}
+                  >
+                    Remove
+                  </button>
+                </li>
+              );
+            })}
+          </ul>
           <aside className="card summary" aria-label="Order summary">
             <h2>Summary</h2>
             <dl className="totals">
@@ -124,12 +136,12 @@ export function CartPage() {
             </dl>
             {unavailable.length > 0 && (
               <Notice tone="warning">
-                {unavailable.map((i) => i.name).join(', ')} {unavailable.length === 1 ? 'is' : 'are'} no longer available in
-                that quantity. Remove {unavailable.length === 1 ? 'it' : 'them'} to check out.
+                {unavailable.map((i) => i.name).join(', ')} {unavailable.length === 1 ? 'is' : 'are'} not available in that
+                quantity. Lower the quantity or remove {unavailable.length === 1 ? 'it' : 'them'} to check out.
               </Notice>
             )}
             <ErrorMessage>{actionError}</ErrorMessage>
-            <button type="button" className="btn btn-primary btn-block" onClick={checkout} disabled={checkingOut || removing !== null}>
+            <button type="button" className="btn btn-primary btn-block" onClick={checkout} disabled={checkingOut || busyLine !== null}>
               {checkingOut ? 'Placing order…' : 'Checkout'}
             </button>
             <p className="hint">You pay on the next step.</p>

@@ -1,60 +1,55 @@
+import { useId, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
-import { api, ORDER_STATUSES } from '../api';
-import { DateTime, EmptyState, ErrorMessage, intParam, Loading, Money, Pagination, StatusBadge, statusLabel } from '../components/ui';
+import { ORDER_STATUSES } from '../api';
+import { DateTime, EmptyState, ErrorMessage, Loading, Money, Pagination, StatusBadge } from '../components/ui';
 import { useLoader, useTitle } from '../hooks';
+import { ORDER_SORTS, readOrderParams, searchOrders, toOrderQuery, writeOrderParams, type OrderParams } from '../orderSearch';
+import { customerName, orderNumber, statusLabel } from '../orderWords';
 
 export const ORDERS_PAGE_SIZE = 20;
 
 export function OrdersPage({ scope }: { scope: 'mine' | 'all' }) {
-  const title = scope === 'all' ? 'All orders' : 'My orders';
+  const staff = scope === 'all';
+  const title = staff ? 'All orders' : 'My orders';
   useTitle(title);
   const [params, setParams] = useSearchParams();
-  const status = params.get('status') ?? '';
-  const offset = intParam(params.get('offset'));
+  const state = readOrderParams(params);
   const limit = ORDERS_PAGE_SIZE;
-  const { data, error, loading } = useLoader(
-    (signal) => api.listOrders({ status: status || undefined, limit, offset }, signal),
-    [status, offset],
-  );
-  const base = scope === 'all' ? '/admin/orders' : '/orders';
-
-  function update(next: { status?: string; offset?: number }) {
-    const s = next.status ?? status;
-    const o = next.offset ?? 0;
-    const p: Record<string, string> = {};
-    if (s) p.status = s;
-    if (o) p.offset = String(o);
-    setParams(p);
-  }
+  const query = toOrderQuery(state, limit);
+  const key = JSON.stringify(query);
+  const { data, error, loading } = useLoader((signal) => searchOrders(query, signal), [key]);
+  const base = staff ? '/admin/orders' : '/orders';
+  const update = (next: Partial<OrderParams>) => setParams(writeOrderParams({ ...state, page: 1, ...next }));
+  const filtered = !!(state.q || state.status || state.from || state.to);
 
   return (
     <section>
       <div className="page-head">
         <h1>{title}</h1>
-        <div className="filters">
-          <label htmlFor="status-filter">Status</label>
-          <select id="status-filter" value={status} onChange={(e) => update({ status: e.target.value, offset: 0 })}>
-            <option value="">All statuses</option>
-            {ORDER_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {statusLabel(s)}
-              </option>
-            ))}
-          </select>
-        </div>
+        {data && (
+          <p className="muted" role="status">
+            {data.page.total} order{data.page.total === 1 ? '' : 's'}
+          </p>
+        )}
       </div>
+      <OrderFilters key={key} state={state} staff={staff} onChange={update} />
       <ErrorMessage>{error}</ErrorMessage>
       {loading && !data && <Loading label="Loading orders…" />}
-      {data && data.items.length === 0 && (
-        <EmptyState title={status ? `No orders with status “${statusLabel(status)}”.` : 'No orders yet.'}>
-          {scope === 'mine' && !status && (
+      {data && data.page.items.length === 0 && (
+        <EmptyState title={filtered ? 'No orders match these filters.' : 'No orders yet.'}>
+          {!staff && !filtered && (
             <Link to="/" className="btn btn-primary">
               Start shopping
             </Link>
           )}
+          {filtered && (
+            <Link to={base} className="btn btn-secondary">
+              Clear filters
+            </Link>
+          )}
         </EmptyState>
       )}
-      {data && data.items.length > 0 && (
+      {data && data.page.items.length > 0 && (
         <div className="card table-card">
           <table className="table">
             <caption className="sr-only">{title}</caption>
@@ -62,29 +57,31 @@ export function OrdersPage({ scope }: { scope: 'mine' | 'all' }) {
               <tr>
                 <th scope="col">Order</th>
                 <th scope="col">Placed</th>
-                {scope === 'all' && <th scope="col">Customer</th>}
+                {staff && <th scope="col">Customer</th>}
                 <th scope="col">Items</th>
                 <th scope="col">Status</th>
-                <th scope="col" className="num">Total</th>
+                <th scope="col" className="num">
+                  Total
+                </th>
               </tr>
             </thead>
             <tbody>
-              {data.items.map((o) => {
+              {data.page.items.map((o) => {
                 const href = `${base}/${encodeURIComponent(String(o.id))}`;
                 const count = o.lines.reduce((n, l) => n + l.quantity, 0);
+                const customer = customerName(o);
                 return (
                   <tr key={String(o.id)} data-testid="order-row" data-order-id={String(o.id)}>
                     <th scope="row">
-                      <Link to={href} aria-label={`Order ${String(o.id)}`}>
-                        #{shortId(o.id)}
-                      </Link>
+                      <Link to={href}>Order #{orderNumber(o)}</Link>
                     </th>
                     <td data-label="Placed">
                       <DateTime value={o.created_at} />
                     </td>
-                    {scope === 'all' && (
-                      <td data-label="Customer" className="mono" title={String(o.user_id)}>
-                        {shortId(o.user_id)}
+                    {staff && (
+                      <td data-label="Customer" className="wrap" data-testid="order-customer">
+                        {customer.name}
+                        {customer.email && <span className="muted block small">{customer.email}</span>}
                       </td>
                     )}
                     <td data-label="Items">{count}</td>
@@ -102,13 +99,83 @@ export function OrdersPage({ scope }: { scope: 'mine' | 'all' }) {
         </div>
       )}
       {data && (
-        <Pagination total={data.total} limit={limit} offset={offset} label="Order pages" onChange={(o) => update({ offset: o })} />
+        <Pagination
+          total={data.page.total}
+          limit={limit}
+          offset={query.offset}
+          label="Order pages"
+          onChange={(offset) => setParams(writeOrderParams({ ...state, page: Math.floor(offset / limit) + 1 }))}
+        />
       )}
     </section>
   );
 }
 
-export function shortId(id: string | number): string {
-  const s = String(id);
-  return s.length > 12 ? s.slice(0, 8) : s;
+function OrderFilters({
+  state,
+  staff,
+  onChange,
+}: {
+  state: OrderParams;
+  staff: boolean;
+  onChange: (next: Partial<OrderParams>) => void;
+}) {
+  const id = useId();
+  const [q, setQ] = useState(state.q);
+  const [from, setFrom] = useState(state.from);
+  const [to, setTo] = useState(state.to);
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    onChange({ q: q.trim(), from, to });
+  }
+
+  return (
+    <form className="filters card" onSubmit={submit} role="search" aria-label="Order filters">
+      <div className="filter filter-wide">
+        <label htmlFor={`${id}-q`}>Find orders</label>
+        <input
+          id={`${id}-q`}
+          type="search"
+          value={q}
+          placeholder={staff ? 'Order number, customer or Stripe payment id' : 'Order number'}
+          onChange={(e) => setQ(e.target.value)}
+        />
+      </div>
+      <div className="filter">
+        <label htmlFor={`${id}-status`}>Status</label>
+        <select id={`${id}-status`} value={state.status} onChange={(e) => onChange({ q: q.trim(), from, to, status: e.target.value })}>
+          <option value="">All statuses</option>
+          {ORDER_STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {statusLabel(s)}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="filter">
+        <label htmlFor={`${id}-from`}>From</label>
+        <input id={`${id}-from`} type="date" value={from} max={to || undefined} onChange={(e) => setFrom(e.target.value)} />
+      </div>
+      <div className="filter">
+        <label htmlFor={`${id}-to`}>To</label>
+        <input id={`${id}-to`} type="date" value={to} min={from || undefined} onChange={(e) => setTo(e.target.value)} />
+      </div>
+      <div className="filter">
+        <label htmlFor={`${id}-sort`}>Sort</label>
+        <select id={`${id}-sort`} value={state.sort} onChange={(e) => onChange({ q: q.trim(), from, to, sort: e.target.value as OrderParams['sort'] })}>
+          {ORDER_SORTS.map((s) => (
+            <option key={s.value} value={s.value}>
+              {s.label}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="filter filter-actions">
+        <button type="submit" className="btn btn-primary">
+          Find
+        </button>
+      </div>
+    </form>
+  );
 }

@@ -1,97 +1,100 @@
-import { useEffect, useRef, useState } from 'react';
-import { Link, useLocation, useParams } from 'react-router-dom';
-import { api, errorText, type CheckoutResponse, type Order, type ShopConfig } from '../api';
+import { lazy, Suspense, useEffect, useState } from 'react';
+import { Link, useLocation, useNavigate, useParams } from 'react-router-dom';
+import { api, ApiError, errorText, type CheckoutResponse, type Order } from '../api';
+import { useCart } from '../cart';
+import type { StripeOutcome } from '../components/StripePayment';
+import { useToast } from '../components/Toasts';
 import { ErrorMessage, Loading, Money, Notice, StatusBadge } from '../components/ui';
-import { useLoader, useTitle } from '../hooks';
+import { useShopConfig, useTitle } from '../hooks';
+import { useLiveOrder } from '../liveOrder';
+import { formatMoney } from '../money';
+import { orderTitle } from '../orderWords';
+import { recallClientSecret } from '../paymentSession';
 
-export const POLL_INTERVAL_MS = 500;
-export const POLL_TIMEOUT_MS = 20_000;
+const StripePayment = lazy(() => import('../components/StripePayment'));
 
-type Phase = 'idle' | 'confirming' | 'waiting' | 'done' | 'timeout';
+/** How long to wait for Stripe's webhook after a payment went through before saying so. */
+export const WEBHOOK_PATIENCE_MS = 20_000;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const PAYABLE = ['pending_payment', 'payment_failed'];
+
+type Phase = 'idle' | 'confirming' | 'waiting' | 'slow' | 'declined';
 
 export function PayPage() {
   const { id = '' } = useParams();
-  useTitle(`Pay order ${id}`);
   const location = useLocation();
-  const checkout = ((location.state as { checkout?: CheckoutResponse } | null)?.checkout ?? null) as CheckoutResponse | null;
-
-  const { data, error, loading } = useLoader(
-    async (signal) => {
-      const [config, order] = await Promise.all([api.config(signal), api.getOrder(id, signal)]);
-      return { config, order };
-    },
-    [id],
-  );
-  const [order, setOrder] = useState<Order | null>(null);
+  const checkout = (location.state as { checkout?: CheckoutResponse } | null)?.checkout ?? null;
+  const config = useShopConfig();
+  const live = useLiveOrder(id);
+  const order = live.order;
   const [phase, setPhase] = useState<Phase>('idle');
+  const [declineText, setDeclineText] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
-  const alive = useRef(true);
+  const [retryUnsupported, setRetryUnsupported] = useState(false);
+  useTitle(order ? `Pay ${orderTitle(order)}` : 'Payment');
 
+  // Waiting for the webhook: done when the order is paid; say so when it takes long.
+  const status = order?.status;
   useEffect(() => {
-    alive.current = true;
-    return () => {
-      alive.current = false;
-    };
-  }, []);
-
-  useEffect(() => {
-    if (data) setOrder(data.order);
-  }, [data]);
-
-  async function pay(outcome: 'success' | 'decline') {
-    setActionError(null);
-    setPhase('confirming');
-    try {
-      await api.devConfirmPayment(id, outcome);
-    } catch (err) {
-      if (!alive.current) return;
-      setActionError(errorText(err));
+    if (phase !== 'waiting') return;
+    if (status && !PAYABLE.includes(status)) {
       setPhase('idle');
       return;
     }
-    if (!alive.current) return;
-    setPhase('waiting');
-    // The order becomes paid (or failed) only through Stripe's webhook, asynchronously.
-    const deadline = Date.now() + POLL_TIMEOUT_MS;
-    while (alive.current && Date.now() < deadline) {
-      try {
-        const latest = await api.getOrder(id);
-        if (!alive.current) return;
-        setOrder(latest);
-        if (latest.status !== 'pending_payment') {
-          setPhase('done');
-          return;
-        }
-      } catch {
-        // a slow projection (503) or a blip: keep polling until the deadline
-      }
-      await sleep(POLL_INTERVAL_MS);
-    }
-    if (alive.current) setPhase('timeout');
-  }
+    const timer = setTimeout(() => setPhase('slow'), WEBHOOK_PATIENCE_MS);
+    return () => clearTimeout(timer);
+  }, [phase, status]);
 
-  if (loading && !data) return <Loading label="Loading payment…" />;
-  if (error && !data) {
+  if (!order && !live.error) return <Loading label="Loading payment…" />;
+  if (!order) {
     return (
       <section>
         <h1>Payment</h1>
-        <ErrorMessage>{error}</ErrorMessage>
+        <ErrorMessage>{live.error}</ErrorMessage>
       </section>
     );
   }
-  if (!data || !order) return null;
 
-  const config: ShopConfig = data.config;
   const orderLink = `/orders/${encodeURIComponent(String(order.id))}`;
-  const pending = order.status === 'pending_payment';
+  const payable = PAYABLE.includes(order.status);
+  const failed = order.status === 'payment_failed' || phase === 'declined';
+  const busy = phase === 'confirming' || phase === 'waiting';
+  const clientSecret = checkout?.client_secret ?? recallClientSecret(String(order.id));
+  const amount = formatMoney(order.total, order.currency);
+
+  async function payWithTestCard(outcome: 'success' | 'decline') {
+    setActionError(null);
+    setDeclineText(null);
+    setPhase('confirming');
+    try {
+      const res = await api.devConfirmPayment(id, outcome);
+      if (res.status === 'succeeded' || res.status === 'processing') setPhase('waiting');
+      else {
+        setDeclineText('The card was declined. The order was not paid.');
+        setPhase('declined');
+      }
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409 && order?.status === 'payment_failed') setRetryUnsupported(true);
+      else setActionError(errorText(err));
+      setPhase('idle');
+    }
+  }
+
+  function onStripeOutcome(outcome: StripeOutcome) {
+    if (outcome.kind === 'submitted') {
+      setDeclineText(null);
+      setPhase(outcome.status === 'succeeded' || outcome.status === 'processing' ? 'waiting' : 'idle');
+    } else if (outcome.kind === 'declined') {
+      setDeclineText(outcome.message);
+      setPhase('declined');
+    }
+  }
 
   return (
     <section className="pay-page">
       <div className="page-head">
         <h1>Payment</h1>
-        <p className="muted">Order {String(order.id)}</p>
+        <p className="muted">{orderTitle(order)}</p>
       </div>
       <div className="card pay-card">
         <dl className="totals">
@@ -105,48 +108,62 @@ export function PayPage() {
           </dd>
         </dl>
 
-        {pending && phase !== 'waiting' && phase !== 'timeout' && config.dev_payments && (
+        {order.status === 'paid' && <Notice tone="success">Payment received. Thank you for your order!</Notice>}
+        {payable && failed && !busy && (
+          <div className="alert alert-error" role="alert" data-testid="payment-declined">
+            {declineText ?? 'The card was declined. The order was not paid.'} You can try again with another card.
+          </div>
+        )}
+        {phase === 'waiting' && payable && <Loading label="Payment sent. Waiting for Stripe to confirm it…" />}
+        {phase === 'slow' && payable && (
+          <Notice tone="warning">
+            Stripe has not confirmed the payment yet. It can take a moment: this page updates by itself, or check{' '}
+            <Link to={orderLink}>the order</Link> later.
+          </Notice>
+        )}
+        {!payable && order.status !== 'paid' && <Notice>This order is no longer waiting for payment.</Notice>}
+
+        {payable && !busy && retryUnsupported && <RestartOrder order={order} />}
+
+        {payable && !busy && !retryUnsupported && config?.dev_payments && (
           <div className="dev-pay">
             <Notice tone="warning">
-              Test mode: this shop talks to a local Stripe emulator, so no card form is shown. Choose the outcome of the
-              payment.
+              <strong>Test mode.</strong> This shop talks to a local Stripe emulator, so no card form is shown and no real
+              money moves. Choose how the test payment ends.
             </Notice>
             <div className="button-row">
-              <button type="button" className="btn btn-primary" disabled={phase === 'confirming'} onClick={() => pay('success')}>
-                Pay with test card
+              <button type="button" className="btn btn-primary" disabled={busy} onClick={() => payWithTestCard('success')}>
+                {failed ? 'Try again with test card' : 'Pay with test card'}
               </button>
-              <button type="button" className="btn btn-secondary" disabled={phase === 'confirming'} onClick={() => pay('decline')}>
+              <button type="button" className="btn btn-secondary" disabled={busy} onClick={() => payWithTestCard('decline')}>
                 Simulate declined card
               </button>
             </div>
           </div>
         )}
 
-        {pending && !config.dev_payments && (
-          <div className="stripe-note" data-testid="stripe-payment-element">
-            <Notice tone="info">
-              The Stripe Payment Element would be mounted here with this order's client secret
-              {checkout?.client_secret ? ' (received at checkout)' : ''}. This build does not load Stripe.js, so card
-              payments are not available here: card payments require Stripe.js, configure the STRIPE keys
-              {config.stripe_publishable_key ? '' : ' (no publishable key is configured)'}.
-            </Notice>
+        {payable && config && !config.dev_payments && (
+          <div className="card-pay" hidden={busy}>
+            {clientSecret && config.stripe_publishable_key ? (
+              <Suspense fallback={<Loading label="Loading the card form…" />}>
+                <StripePayment
+                  publishableKey={config.stripe_publishable_key}
+                  clientSecret={clientSecret}
+                  payLabel={failed ? `Try again: pay ${amount}` : `Pay ${amount}`}
+                  onOutcome={onStripeOutcome}
+                />
+              </Suspense>
+            ) : (
+              <Notice tone="warning">
+                {config.stripe_publishable_key
+                  ? 'This browser tab no longer has the payment session started at checkout. Cancel this order from its page and check out again.'
+                  : 'Card payments are not configured on this shop (no Stripe publishable key).'}
+              </Notice>
+            )}
           </div>
         )}
 
         <ErrorMessage>{actionError}</ErrorMessage>
-
-        {phase === 'waiting' && <Loading label="Waiting for Stripe to confirm the payment…" />}
-        {phase === 'timeout' && (
-          <Notice tone="warning">
-            Stripe has not confirmed the payment yet. It can take a moment: check <Link to={orderLink}>the order</Link>{' '}
-            again shortly.
-          </Notice>
-        )}
-        {order.status === 'paid' && <Notice tone="success">Payment received. Thank you for your order!</Notice>}
-        {order.status === 'payment_failed' && <ErrorMessage>The card was declined. The order was not paid.</ErrorMessage>}
-        {!pending && order.status !== 'paid' && order.status !== 'payment_failed' && (
-          <Notice>This order is no longer waiting for payment.</Notice>
-        )}
 
         <p className="button-row">
           <Link to={orderLink} className="btn btn-secondary">
@@ -158,5 +175,44 @@ export function PayPage() {
         </p>
       </div>
     </section>
+  );
+}
+
+/**
+ * Where a server cannot take a second payment on a declined order: cancel it and put its
+ * items back in the cart, so the shopper checks out again with another card.
+ */
+function RestartOrder({ order }: { order: Order }) {
+  const navigate = useNavigate();
+  const { refresh } = useCart();
+  const toast = useToast();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  async function restart() {
+    setBusy(true);
+    setError(null);
+    try {
+      try {
+        await api.cancel(order.id);
+      } catch (err) {
+        if (!(err instanceof ApiError && err.status === 409)) throw err;
+      }
+      for (const line of order.lines) await api.addToCart(line.product_id, line.quantity);
+      await refresh();
+      toast.show('The items are back in your cart. Check out again to pay with another card.');
+      navigate('/cart');
+    } catch (err) {
+      setError(errorText(err));
+      setBusy(false);
+    }
+  }
+  return (
+    <div className="action" data-testid="restart-order">
+      <Notice tone="info">This shop cannot take a second payment on the same order yet. Put the items back in your cart and check out again.</Notice>
+      <ErrorMessage>{error}</ErrorMessage>
+      <button type="button" className="btn btn-primary" disabled={busy} onClick={restart}>
+        {busy ? 'Moving items…' : 'Put the items back in my cart'}
+      </button>
+    </div>
   );
 }

@@ -1,0 +1,54 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { resetEventPositionForTests } from './api';
+import { changesBetween, orderAfter, resetTimeTravelForTests, snapshot } from './timeTravel';
+import { FakeServer } from './test/fakeServer';
+import { entry, OID, order } from './test/fixtures';
+
+describe('orderAfter', () => {
+  let server: FakeServer;
+  beforeEach(() => {
+    resetEventPositionForTests();
+    resetTimeTravelForTests();
+    server = new FakeServer();
+    server.install();
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('asks for the version where the server knows it', async () => {
+    server.on('GET', '/orders/:id', (req) => ({ body: order({ version: Number(req.query.get('version')) }) }));
+    const o = await orderAfter(OID, entry(2, 'PaymentIntentCreated'));
+    expect(o.version).toBe(2);
+    expect(server.calls[0].query.get('version')).toBe('2');
+  });
+
+  it('falls back to as_of with the entry’s exact time when the server ignores the version', async () => {
+    server.on('GET', '/orders/:id', (req) => ({ body: order({ version: req.query.has('as_of') ? 1 : 9 }) }));
+    const first = entry(1, 'OrderPlaced');
+    const o = await orderAfter(OID, first);
+    expect(o.version).toBe(1);
+    expect(server.calls[1].query.get('as_of')).toBe(first.at);
+    await orderAfter(OID, entry(2, 'PaymentIntentCreated'));
+    expect(server.calls[2].query.has('version')).toBe(false); // remembered
+  });
+});
+
+describe('changesBetween', () => {
+  const history = [entry(1, 'OrderPlaced'), entry(2, 'PaymentFailed'), entry(3, 'ReservationReleased')];
+  it('highlights what an event changed', () => {
+    const before = snapshot(order({ status: 'payment_failed', version: 2 }), history, 2);
+    const after = snapshot(order({ status: 'payment_failed', version: 3 }), history, 3);
+    expect([...changesBetween(before, after).fields]).toEqual(['holds_stock']);
+    const refunded = snapshot(order({ amount_refunded: 250, status: 'partially_refunded' }), [], 9);
+    expect([...changesBetween(snapshot(order(), [], 8), refunded).fields].sort()).toEqual(['amount_refunded', 'status']);
+  });
+
+  it('marks everything as new after the first event', () => {
+    const c = changesBetween(null, snapshot(order(), history, 1));
+    expect(c.fields.has('status')).toBe(true);
+    expect(c.lines.size).toBe(1);
+  });
+
+  it('prefers the API’s holds_stock when it sends one', () => {
+    expect(snapshot(order({ holds_stock: false }), history, 1).holdsStock).toBe(false);
+  });
+});
