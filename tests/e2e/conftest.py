@@ -24,7 +24,10 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an asyncio loop running while it is
+# open, and a test of another module run later on the same xdist worker (asyncio.run) would
+# find it. pytest tears a module's fixtures down before the next module's tests.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not INDEX_HTML.exists():
         pytest.fail(
