@@ -10,7 +10,7 @@ import pytest
 
 from infra.settings import Settings, SettingsError, load_settings
 from tests.support.processes import SETTING_NAMES, SHOP_BIN, shop_env
-from tests.support.servers import ShopUnderTest
+from tests.support.servers import ShopUnderTest, poll_until
 
 GOOD_SECRET = "settings-test-secret-" + "s" * 32
 
@@ -154,13 +154,23 @@ def test_create_admin_and_set_role_take_effect_over_http(
     )
     assert changed.returncode == 0, changed.stderr
     assert "support" in changed.stdout
-    # The same token: the role is looked up per request.
-    assert shop.http.get("/protected", headers=headers).json()["role"] == "support"
+    # The same token: the change reaches the gateway's access cache (through the worker's
+    # access view) within a second; a loaded machine gets a margin.
+    poll_until(
+        lambda: shop.http.get("/protected", headers=headers).json()["role"] == "support",
+        timeout=5,
+        what="the role change to reach the gateway",
+    )
     refused = shop.http.post("/products", json=product, headers=headers)
     assert refused.status_code == 403, refused.text
 
     back = run_shop(settings, "users", "set-role", username, "admin", cwd=tmp_path)
     assert back.returncode == 0, back.stderr
+    poll_until(
+        lambda: shop.http.get("/protected", headers=headers).json()["role"] == "admin",
+        timeout=5,
+        what="the role change back to reach the gateway",
+    )
     assert shop.http.post("/products", json=product, headers=headers).status_code == 201
 
     # The role change is also an event in the store, naming the account by id only.
