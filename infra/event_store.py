@@ -8,8 +8,10 @@ from infra.db import sqlite_path
 from infra.settings import Settings
 
 
-def event_store_env(settings: Settings) -> dict[str, str]:
+def event_store_env(settings: Settings, pool_size: int | None = None) -> dict[str, str]:
     """The environment for domain.shop.Shop; see ../shared/notes/eventsourcing.md.
+
+    `pool_size` fixes the PostgreSQL pool at that many connections, no overflow (the worker).
 
     POSTGRES_ENABLE_DB_FUNCTIONS is deliberately never set: it skips the table lock that keeps
     insert order equal to commit order, and followers would then miss events.
@@ -35,7 +37,7 @@ def event_store_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_CONNECT_TIMEOUT": str(settings.db_connect_timeout),
         "POSTGRES_LOCK_TIMEOUT": str(settings.db_lock_timeout),
         # Sized against FastAPI's thread pool (40) so requests queue in the pool, not in errors.
-        "POSTGRES_POOL_SIZE": "10",
-        "POSTGRES_MAX_OVERFLOW": "30",
+        "POSTGRES_POOL_SIZE": str(pool_size or 10),
+        "POSTGRES_MAX_OVERFLOW": "0" if pool_size else "30",
         "CREATE_TABLE": "y",
     }

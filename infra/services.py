@@ -27,9 +27,10 @@ def make_redis(url: str) -> Redis:
 
 
 class Services:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, pool_size: int | None = None) -> None:
+        """`pool_size`: a fixed event store pool (the worker's); the APIs' default otherwise."""
         self.settings = settings
-        self.shop = Shop(env=event_store_env(settings))
+        self.shop = Shop(env=event_store_env(settings, pool_size))
         self.accounts_engine = make_engine(settings.event_store_url)
         self.accounts = AccountStore(
             self.accounts_engine, self.shop, Passwords(settings.bcrypt_rounds)

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # Event store time-outs (seconds): keep them low so a dead database answers 503 quickly.
     db_connect_timeout: int = Field(default=5, gt=0)
     db_lock_timeout: int = Field(default=5, gt=0)
+    # PostgreSQL connections in a worker process's pool, shared by all its projections (it
+    # holds one more, for LISTEN): the worker's whole budget on the event store.
+    worker_pool_size: int = Field(default=4, ge=1, le=16)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -1,20 +1,21 @@
 """What a projection is: a name, the events it handles, and how each event changes its view.
 
-Projections know nothing about how they are run (that is workers/). SQL views get a
-connection inside the transaction that also moves their position; Redis views get a
-MULTI/EXEC pipeline that does the same.
+Projections know nothing about how they are run (that is workers/). SQL views change rows
+of a ViewBatch in memory, which the store writes in the transaction that also moves their
+position; Redis views queue commands on the MULTI/EXEC pipeline that does the same.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 from typing import Any, ClassVar
 
 from eventsourcing.domain import DomainEvent
 from eventsourcing.utils import get_topic
 from redis.client import Pipeline
-from sqlalchemy import Connection, Insert, Table, Update, bindparam, insert, update
+from sqlalchemy import Table
+
+from projections.batch import Plan, ViewBatch
 
 Handler = Callable[[Any, Any, DomainEvent, int], None]
 
@@ -55,48 +56,17 @@ class Projection:
 
 
 class SqlProjection(Projection):
-    """A view in SQL. Writes go through insert_row/update_row, whose statements are built
-    once per table and shape: building and compiling a statement per event cost ten times
-    the write itself, and replays write every event."""
+    """A view in SQL, written a batch at a time (projections/batch.py): `plan` names the
+    rows an event will read, handlers change them in a ViewBatch, the store writes them."""
 
     kind = "sql"
     tables: ClassVar[tuple[Table, ...]] = ()
 
-    def apply(self, target: Connection, event: DomainEvent, position: int) -> None:
+    def plan(self, event: DomainEvent, plan: Plan) -> None:
+        """Say which rows applying `event` reads (plan.load) or creates (plan.fresh)."""
+
+    def apply(self, target: ViewBatch, event: DomainEvent, position: int) -> None:
         super().apply(target, event, position)
-
-    @staticmethod
-    def insert_row(conn: Connection, table: Table, **values: Any) -> None:
-        conn.execute(_insert(table), values)
-
-    @staticmethod
-    def update_row(
-        conn: Connection,
-        table: Table,
-        where: dict[str, Any],
-        add: dict[str, int] | None = None,
-        **values: Any,
-    ) -> int:
-        """SET `values` (and column += amount for `add`) on the rows matching `where`;
-        returns how many rows matched."""
-        add = add or {}
-        statement = _update(table, tuple(sorted(where)), tuple(sorted(add)))
-        params = {f"where_{k}": v for k, v in where.items()}
-        params.update({f"add_{k}": v for k, v in add.items()}, **values)
-        return conn.execute(statement, params).rowcount
-
-
-@cache
-def _insert(table: Table) -> Insert:
-    return insert(table)
-
-
-@cache
-def _update(table: Table, where: tuple[str, ...], add: tuple[str, ...]) -> Update:
-    statement = update(table).where(*(table.c[k] == bindparam(f"where_{k}") for k in where))
-    if add:
-        statement = statement.values({k: table.c[k] + bindparam(f"add_{k}") for k in add})
-    return statement
 
 
 class RedisProjection(Projection):

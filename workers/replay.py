@@ -28,12 +28,21 @@ from infra.services import Services
 from infra.settings import Settings, load_settings
 from projections.base import Projection, SqlProjection
 from projections.registry import projections_for
-from workers.follow import SELECT_LIMIT
 from workers.lease import Lease
+from workers.runner import ProjectionStopped, commit_or_stop, describe
+from workers.status import (
+    RunnerStatus,
+    State,
+    projection_skips,
+    projection_status,
+    skipped_positions,
+)
 from workers.view_stores import RedisViewStore, SqlViewStore, ViewStore, view_store_for
 
-BATCH_SIZE = 500
+BATCH_SIZE = 1000
 MAX_BATCH_SIZE = 10_000
+# Notifications read per query: replays read more than they commit at once when batches are small.
+PAGE = 2000
 # A rebuild renews its lease every third of this; a crashed rebuild frees it after this long.
 LEASE_TTL_SECONDS = 10.0
 
@@ -135,46 +144,71 @@ def replay(
     on_progress: ProgressCallback | None = None,
     after_batch: Callable[[], None] | None = None,
     until: int | None = None,
+    skips: frozenset[int] = frozenset(),
+    status: RunnerStatus | None = None,
+    status_engine: Engine | None = None,
 ) -> ReplayResult:
-    """Apply every notification after the store's position, `batch_size` per transaction,
-    until the log has nothing newer (or nothing up to `until`); the position ends at the last
-    notification applied."""
+    """Apply the projection's events after the store's position, `batch_size` per transaction,
+    until the log has nothing newer (or nothing up to `until`); the position ends at the head
+    of the log (or `until`). Only the projection's topics are read; `skips` are positions an
+    operator decided to skip. An event that fails stops the replay (ReplayError naming it),
+    with the events before it committed."""
     check_batch_size(batch_size)
     name = store.projection.name
-    position = store.position()
+    topics = sorted(store.projection.topics)
+    start = position = store.position()
     started = time.monotonic()
-    events = 0
-    # Read in pages of at least SELECT_LIMIT so small batches measure the commits, not reads.
-    page = max(batch_size, SELECT_LIMIT)
+    page = max(batch_size, PAGE)
 
     def newest() -> int:
         top = recorder.max_notification_id() or 0
         return max(top if until is None else min(top, until), position)
 
-    max_position = newest()
+    head = newest()
 
     def report(done: bool = False) -> None:
+        if status is not None and status_engine is not None:
+            status.position, status.head = position, head
+            status.persist(status_engine)
         if on_progress is not None:
             elapsed = time.monotonic() - started
-            on_progress(Progress(name, events, position, max_position, elapsed, done))
+            on_progress(Progress(name, position - start, position, head, elapsed, done))
 
     report()
-    while True:
+    while position < head:
         notifications = recorder.select_notifications(
-            start=position, limit=page, stop=until, inclusive_of_start=False
+            start=position, limit=page, stop=head, topics=topics, inclusive_of_start=False
         )
-        if not notifications:
-            break
-        for chunk in _chunks(notifications, batch_size):
-            position = store.commit(chunk, position)
-            events += len(chunk)
+        full = len(notifications) >= page
+        end = notifications[-1].id if full else head
+        chunks = _chunks([n for n in notifications if n.id not in skips], batch_size)
+        for number, chunk in enumerate(chunks, 1):
+            new = end if number == len(chunks) else chunk[-1].id
+            try:
+                position = commit_or_stop(store, chunk, position, new)
+            except ProjectionStopped as stopped:
+                raise _stopped(name, stopped) from None
+            if status is not None:
+                status.applied(len(chunk))
             if after_batch is not None:
                 after_batch()
-        max_position = newest()
+        if not chunks:
+            position = store.advance(position, end)
+        if not full:
+            head = newest()  # the log may have grown meanwhile
         report()
-    max_position = position
     report(done=True)
-    return ReplayResult(name, events, position, time.monotonic() - started)
+    return ReplayResult(name, position - start, position, time.monotonic() - started)
+
+
+def _stopped(name: str, stopped: ProjectionStopped) -> ReplayError:
+    event = stopped.event
+    return ReplayError(
+        f"{name}: stopped at event {event.position} ({event.type}, aggregate"
+        f" {event.originator_id}): {describe(stopped.error)}; the view stays at position"
+        f" {stopped.stored}: fix the projection, or record a skip with"
+        f" `shop projections skip {name} --position {event.position} --reason ...`"
+    )
 
 
 def _chunks(items: Sequence[Notification], size: int) -> list[Sequence[Notification]]:
@@ -288,11 +322,16 @@ def rebuild(
     check_batch_size(batch_size)
     projection = find_projection(services.settings, name)
     store = _store(services, projection)
+    engine = services.read_engine
     views_metadata.create_all(
-        services.read_engine, tables=[projection_positions, projection_leases]
+        engine,
+        tables=[projection_positions, projection_leases, projection_status, projection_skips],
     )
-    lease = Lease(services.read_engine, name, rebuild_owner(), lease_ttl)
+    lease = Lease(engine, name, rebuild_owner(), lease_ttl)
     _acquire(lease, lease_wait)
+    # The rebuild reports itself where the worker would: `shop projections status` shows it.
+    status = RunnerStatus(name, projection.kind, worker=lease.owner)
+    status.enter(State.REBUILDING)
     try:
         reset(store)
         return replay(
@@ -302,8 +341,16 @@ def rebuild(
             on_progress,
             after_batch=_keeper(lease),
             until=until,
+            skips=skipped_positions(engine, name),
+            status=status,
+            status_engine=engine,
         )
+    except ReplayError as error:
+        status.last_error = str(error)
+        raise
     finally:
+        status.enter(State.STOPPED)
+        status.persist(engine, force=True)
         lease.release()
 
 
