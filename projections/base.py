@@ -36,10 +36,12 @@ class Projection:
     name: ClassVar[str]
     kind: ClassVar[str]  # "sql" or "redis"
     _handlers: ClassVar[dict[str, Handler]]
+    _by_class: ClassVar[dict[type, Handler | None]]  # replays apply millions: skip get_topic
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._handlers = {}
+        cls._by_class = {}
         for klass in reversed(cls.__mro__):
             for attribute in vars(klass).values():
                 for event_class in getattr(attribute, "_handles", ()):
@@ -50,7 +52,11 @@ class Projection:
         return frozenset(self._handlers)
 
     def apply(self, target: Any, event: DomainEvent, position: int) -> None:
-        handler = self._handlers.get(get_topic(type(event)))
+        kind = type(event)
+        try:
+            handler = self._by_class[kind]
+        except KeyError:
+            handler = self._by_class[kind] = self._handlers.get(get_topic(kind))
         if handler is not None:
             handler(self, target, event, position)
 

@@ -9,14 +9,16 @@ without noticing is stopped by the position compare-and-set in the view store).
 
 from __future__ import annotations
 
+import queue
 import re
 import socket
+import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from eventsourcing.persistence import ApplicationRecorder, Notification
 from sqlalchemy import Engine, inspect, select, update
@@ -155,16 +157,14 @@ def replay(
     with the events before it committed."""
     check_batch_size(batch_size)
     name = store.projection.name
-    topics = sorted(store.projection.topics)
     start = position = store.position()
     started = time.monotonic()
-    page = max(batch_size, PAGE)
 
-    def newest() -> int:
+    def newest(after: int) -> int:
         top = recorder.max_notification_id() or 0
-        return max(top if until is None else min(top, until), position)
+        return max(top if until is None else min(top, until), after)
 
-    head = newest()
+    head = newest(position)
 
     def report(done: bool = False) -> None:
         if status is not None and status_engine is not None:
@@ -175,30 +175,112 @@ def replay(
             on_progress(Progress(name, position - start, position, head, elapsed, done))
 
     report()
-    while position < head:
-        notifications = recorder.select_notifications(
-            start=position, limit=page, stop=head, topics=topics, inclusive_of_start=False
-        )
-        full = len(notifications) >= page
-        end = notifications[-1].id if full else head
-        chunks = _chunks([n for n in notifications if n.id not in skips], batch_size)
-        for number, chunk in enumerate(chunks, 1):
-            new = end if number == len(chunks) else chunk[-1].id
-            try:
-                position = commit_or_stop(store, chunk, position, new)
-            except ProjectionStopped as stopped:
-                raise _stopped(name, stopped) from None
-            if status is not None:
-                status.applied(len(chunk))
-            if after_batch is not None:
-                after_batch()
-        if not chunks:
-            position = store.advance(position, end)
-        if not full:
-            head = newest()  # the log may have grown meanwhile
-        report()
+    reader = _Reader(recorder, store, skips, position, head, newest, max(batch_size, PAGE))
+    try:
+        for page in reader:
+            head = max(head, page.head)
+            chunks = range(0, len(page.notifications), batch_size)
+            for offset in chunks:
+                chunk = page.notifications[offset : offset + batch_size]
+                events = page.events[offset : offset + batch_size]
+                new = page.end if offset + batch_size >= len(page.notifications) else chunk[-1].id
+                try:
+                    position = commit_or_stop(store, chunk, position, new, events)
+                except ProjectionStopped as stopped:
+                    raise _stopped(name, stopped) from None
+                if status is not None:
+                    status.applied(len(chunk))
+                if after_batch is not None:
+                    after_batch()
+            if not chunks:
+                position = store.advance(position, page.end)
+            report()
+    finally:
+        reader.close()
+    head = position
     report(done=True)
     return ReplayResult(name, position - start, position, time.monotonic() - started)
+
+
+@dataclass(frozen=True)
+class _Page:
+    notifications: list[Notification]
+    events: list[Any]  # decoded; None where decoding failed (the store reports it)
+    end: int  # the position the view reaches with this page
+    head: int
+
+
+class _Reader:
+    """Reads and decodes the next pages in a thread while the current one is written: a view
+    store mostly waits on its database, and this overlaps that wait with the reading."""
+
+    def __init__(
+        self,
+        recorder: ApplicationRecorder,
+        store: ViewStore,
+        skips: frozenset[int],
+        position: int,
+        head: int,
+        newest: Callable[[int], int],
+        page: int,
+    ) -> None:
+        self.recorder, self.mapper = recorder, store.mapper
+        self.topics = sorted(store.projection.topics)
+        self.skips, self.newest, self.page = skips, newest, page
+        self.pages: queue.Queue[_Page | BaseException | None] = queue.Queue(maxsize=2)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(
+            target=self._read, args=(position, head), name="replay-reader", daemon=True
+        )
+        self.thread.start()
+
+    def _read(self, position: int, head: int) -> None:
+        try:
+            while position < head and not self.stop.is_set():
+                notifications = self.recorder.select_notifications(
+                    start=position,
+                    limit=self.page,
+                    stop=head,
+                    topics=self.topics,
+                    inclusive_of_start=False,
+                )
+                full = len(notifications) >= self.page
+                end = notifications[-1].id if full else head
+                wanted = [n for n in notifications if n.id not in self.skips]
+                self._put(_Page(wanted, [self._decode(n) for n in wanted], end, head))
+                position = end
+                if not full:
+                    head = self.newest(position)  # the log may have grown meanwhile
+            self._put(None)
+        except BaseException as error:  # raised again by the replaying thread
+            self._put(error)
+
+    def _decode(self, notification: Notification) -> Any:
+        try:
+            return self.mapper.to_domain_event(notification)
+        except Exception:
+            return None
+
+    def _put(self, item: _Page | BaseException | None) -> None:
+        while not self.stop.is_set():
+            try:
+                self.pages.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def __iter__(self) -> Iterator[_Page]:
+        while True:
+            item = self.pages.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=10)
 
 
 def _stopped(name: str, stopped: ProjectionStopped) -> ReplayError:
@@ -209,10 +291,6 @@ def _stopped(name: str, stopped: ProjectionStopped) -> ReplayError:
         f" {stopped.stored}: fix the projection, or record a skip with"
         f" `shop projections skip {name} --position {event.position} --reason ...`"
     )
-
-
-def _chunks(items: Sequence[Notification], size: int) -> list[Sequence[Notification]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def check_batch_size(batch_size: int) -> None:

@@ -24,6 +24,7 @@ import traceback
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import redis.exceptions
 import sqlalchemy.exc
@@ -285,13 +286,17 @@ class ProjectionRunner:
 
 
 def commit_or_stop(
-    store: ViewStore, notifications: Sequence[Notification], stored: int, new: int
+    store: ViewStore,
+    notifications: Sequence[Notification],
+    stored: int,
+    new: int,
+    events: Sequence[Any] | None = None,
 ) -> int:
     """Commit a batch, moving the position from `stored` to `new`; if an event fails, commit
     the events before it and raise ProjectionStopped naming it. Outages propagate as they are.
-    """
+    `events`: the notifications already decoded (see SqlViewStore.commit)."""
     try:
-        return store.commit(notifications, stored, new)
+        return store.commit(notifications, stored, new, events)
     except EventFailed as failed:
         if failed.index:
             before = failed.event.position - 1

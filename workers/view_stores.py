@@ -82,15 +82,21 @@ class EventFailed(Exception):
 
 
 def decoded(
-    mapper: Mapper, notifications: Sequence[Notification], topics: Collection[str]
+    mapper: Mapper,
+    notifications: Sequence[Notification],
+    topics: Collection[str],
+    events: Sequence[Any] | None = None,
 ) -> Iterator[tuple[int, Notification, Any]]:
-    """(index, notification, event) for the notifications the projection handles."""
+    """(index, notification, event) for the notifications the projection handles; `events`,
+    when given, holds those already decoded (None where decoding is still to do)."""
     for index, notification in enumerate(notifications):
         if notification.topic in topics:
-            try:
-                event = mapper.to_domain_event(notification)
-            except Exception as error:
-                raise EventFailed(FailedEvent.of(notification), index, error) from error
+            event = events[index] if events is not None else None
+            if event is None:
+                try:
+                    event = mapper.to_domain_event(notification)
+                except Exception as error:
+                    raise EventFailed(FailedEvent.of(notification), index, error) from error
             yield index, notification, event
 
 
@@ -131,11 +137,18 @@ class SqlViewStore:
             ).scalar()
         return int(value or 0)
 
-    def commit(self, notifications: Sequence[Notification], expected: int, new: int) -> int:
+    def commit(
+        self,
+        notifications: Sequence[Notification],
+        expected: int,
+        new: int,
+        decoded_events: Sequence[Any] | None = None,
+    ) -> int:
         """Apply the notifications this projection handles and move the position from
-        `expected` to `new` (≥ the last notification's id), all in one transaction."""
+        `expected` to `new` (≥ the last notification's id), all in one transaction.
+        `decoded_events` may hold the events already decoded, one per notification."""
         projection = self.projection
-        events = list(decoded(self.mapper, notifications, projection.topics))
+        events = list(decoded(self.mapper, notifications, projection.topics, decoded_events))
         plan = Plan()
         for _, _, event in events:
             projection.plan(event, plan)
@@ -250,8 +263,15 @@ class RedisViewStore:
     def position(self) -> int:
         return int(self.redis.get(self.key) or 0)
 
-    def commit(self, notifications: Sequence[Notification], expected: int, new: int) -> int:
-        events = list(decoded(self.mapper, notifications, self.projection.topics))
+    def commit(
+        self,
+        notifications: Sequence[Notification],
+        expected: int,
+        new: int,
+        decoded_events: Sequence[Any] | None = None,
+    ) -> int:
+        topics = self.projection.topics
+        events = list(decoded(self.mapper, notifications, topics, decoded_events))
         with self.redis.pipeline() as pipe:
             try:
                 pipe.watch(self.key)
