@@ -311,7 +311,9 @@ def find_projection(settings: Settings, name: str) -> Projection:
     raise ReplayError(f"no projection named {name!r}; there are: {names}{hint}")
 
 
-def _store(services: Services, projection: Projection, engine: Engine | None = None) -> ViewStore:
+def store_for(
+    services: Services, projection: Projection, engine: Engine | None = None
+) -> ViewStore:
     try:
         return view_store_for(
             projection,
@@ -324,49 +326,10 @@ def _store(services: Services, projection: Projection, engine: Engine | None = N
         raise ReplayError(str(error)) from None
 
 
-# -- status --------------------------------------------------------------------------------------
+# -- leases --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ProjectionStatus:
-    name: str
-    kind: str
-    position: int
-    max_position: int
-    lease_holder: str | None  # an unexpired lease's owner
-
-    @property
-    def lag(self) -> int:
-        return max(0, self.max_position - self.position)
-
-
-def projection_statuses(services: Services) -> list[ProjectionStatus]:
-    """Each projection's position against the event store's newest notification id.
-
-    Read-only: a read store no worker has set up yet shows position 0 and no lease.
-    """
-    max_position = services.shop.position()
-    tables = set(inspect(services.read_engine).get_table_names())
-    statuses = []
-    for projection in projections_for(services.settings):
-        store = _store(services, projection)
-        ready = isinstance(store, RedisViewStore) or projection_positions.name in tables
-        holder = None
-        if projection_leases.name in tables:
-            holder = _lease_holder(services.read_engine, projection.name)
-        statuses.append(
-            ProjectionStatus(
-                name=projection.name,
-                kind=projection.kind,
-                position=store.position() if ready else 0,
-                max_position=max_position,
-                lease_holder=holder,
-            )
-        )
-    return statuses
-
-
-def _lease_holder(engine: Engine, name: str) -> str | None:
+def lease_holder(engine: Engine, name: str) -> str | None:
     with engine.connect() as conn:
         row = conn.execute(
             select(projection_leases.c.owner, projection_leases.c.expires_at).where(
@@ -399,7 +362,7 @@ def rebuild(
     """
     check_batch_size(batch_size)
     projection = find_projection(services.settings, name)
-    store = _store(services, projection)
+    store = store_for(services, projection)
     engine = services.read_engine
     views_metadata.create_all(
         engine,
@@ -441,7 +404,7 @@ def _acquire(lease: Lease, wait: float) -> None:
     while not lease.try_acquire():
         left = deadline - time.monotonic()
         if left <= 0:
-            holder = _lease_holder(lease.engine, lease.name) or "another process"
+            holder = lease_holder(lease.engine, lease.name) or "another process"
             waited = f" after waiting {wait:g}s" if wait else ""
             raise LeaseHeld(
                 f"the {lease.name} projection's lease is held by {holder}{waited}: stop the"
@@ -534,7 +497,7 @@ def replay_into(
                 f"{_safe(url)} already has {', '.join(taken)}: replay-into only builds into"
                 " a new read store (a fresh file or database)"
             )
-        store = _store(services, projection, engine)
+        store = store_for(services, projection, engine)
         store.setup()
         return replay(services.shop.recorder, store, batch_size, on_progress, until=until)
     finally:
