@@ -12,6 +12,7 @@ from infra.health import check_dependencies
 from infra.services import Services
 from web.errors import ERROR_RESPONSES, install_error_handlers
 from web.headers import POSITION_HEADER
+from web.metrics import MetricsMiddleware, metrics_router
 
 
 def services_of(request: Request) -> Services:
@@ -21,8 +22,9 @@ def services_of(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(services_of)]
 
 
-def create_base_app(title: str, services: Services) -> FastAPI:
-    """A FastAPI app with the shop's error handling, CORS and operational routes."""
+def create_base_app(title: str, services: Services, metrics_name: str = "api") -> FastAPI:
+    """A FastAPI app with the shop's error handling, CORS, metrics and operational routes;
+    `metrics_name` labels its requests in /metrics ("command", "query")."""
     app = FastAPI(title=title, responses=ERROR_RESPONSES)
     app.state.services = services
     settings = services.settings
@@ -41,7 +43,9 @@ def create_base_app(title: str, services: Services) -> FastAPI:
             expose_headers=[POSITION_HEADER, "ETag", "Location", "Retry-After"],
         )
     install_error_handlers(app)
+    app.add_middleware(MetricsMiddleware, app_name=metrics_name)
     app.include_router(ops_router)
+    app.include_router(metrics_router)
     return app
 
 

@@ -22,7 +22,7 @@ from workers.status import (
     projection_status,
     skips_of,
 )
-from workers.view_stores import RedisViewStore
+from workers.view_stores import FailedEvent, RedisViewStore
 
 # A status row older than this no longer says what the worker is doing now.
 STALE_SECONDS = 5 * PERSIST_SECONDS + 10
@@ -131,14 +131,6 @@ def record_skip(services: Services, name: str, position: int, reason: str, decid
         raise ReplayError("say why: --reason is recorded with the decision")
     engine = services.read_engine
     views_metadata.create_all(engine, tables=[projection_positions, projection_skips])
-    store = store_for(services, projection)
-    store.setup()
-    passed = store.position()
-    if position <= passed:
-        raise ReplayError(
-            f"{name} has already passed position {position} (it is at {passed}): a skip"
-            " would change nothing; rebuild the view if it is wrong"
-        )
     found = services.shop.recorder.select_notifications(start=position, limit=1, stop=position)
     if not found:
         raise ReplayError(f"there is no event at position {position}")
@@ -148,10 +140,18 @@ def record_skip(services: Services, name: str, position: int, reason: str, decid
             f"the event at position {position} ({notification.topic}) is not one {name}"
             " handles: there is nothing to skip"
         )
+    store = store_for(services, projection)
+    store.setup()
+    passed = store.position()
+    if position <= passed:
+        raise ReplayError(
+            f"{name} has already passed position {position} (it is at {passed}): a skip"
+            " would change nothing; rebuild the view if it is wrong"
+        )
     skip = Skip(
         name=name,
         position=position,
-        event_type=notification.topic.rsplit(":", 1)[-1],
+        event_type=FailedEvent.of(notification).type,
         aggregate_id=str(notification.originator_id),
         reason=reason.strip()[:1000],
         decided_by=decided_by[:200],

@@ -13,6 +13,7 @@ import threading
 from infra.read_store import views_metadata
 from infra.services import Services
 from infra.settings import Settings
+from projections.base import Projection
 from projections.registry import projections_for
 from workers.expiry import UnpaidOrderExpiry
 from workers.follow import LogHead
@@ -33,13 +34,14 @@ class ProjectionWorker:
         services: Services,
         only: list[str] | None = None,
         lease_ttl: float = LEASE_TTL_SECONDS,
-        batch_size: int | None = None,
+        projections: list[Projection] | None = None,
     ) -> None:
+        """`projections`: the registry's (projections/registry.py) unless given."""
         self.services = services
         self.owner = worker_owner()
         self.head = LogHead(services.shop.recorder)
         self.runners: list[ProjectionRunner] = []
-        for projection in projections_for(services.settings):
+        for projection in projections or projections_for(services.settings):
             if only and projection.name not in only:
                 continue
             store = view_store_for(
@@ -50,10 +52,9 @@ class ProjectionWorker:
                 services.shop.mapper,
             )
             lease = Lease(services.read_engine, projection.name, self.owner, lease_ttl)
-            runner = ProjectionRunner(services.shop, store, lease, self.head, services.read_engine)
-            if batch_size is not None:
-                runner.batch_size = batch_size
-            self.runners.append(runner)
+            self.runners.append(
+                ProjectionRunner(services.shop, store, lease, self.head, services.read_engine)
+            )
         self.collector = WorkerCollector(
             lambda: [runner.status for runner in self.runners], lambda: self.head.head
         )

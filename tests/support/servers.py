@@ -47,6 +47,8 @@ class Worker:
         self.services = Services(settings, pool_size=settings.worker_pool_size)
         self.stop_event = threading.Event()
         self.projections = ProjectionWorker(self.services, only, lease_ttl=lease_ttl)
+        for runner in self.projections.runners:
+            runner.retry_seconds = (0.2, 2.0)  # a failing test projection retries soon
         self.projections.start(self.stop_event)
         self.threads = self.projections.threads
 
