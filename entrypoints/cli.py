@@ -100,7 +100,9 @@ def _stop_on_signals() -> threading.Event:
 @app.command()
 def worker(
     only: list[str] = typer.Option(None, help="Run only these projections"),
-    health_port: int | None = typer.Option(None, help="Serve GET /healthz on this port"),
+    health_port: int | None = typer.Option(
+        None, help="Serve GET /healthz and GET /metrics (Prometheus) on this port"
+    ),
     health_host: str = typer.Option("127.0.0.1", help="Bind address of the health endpoint"),
     lease_ttl: float = typer.Option(
         10.0, min=1.0, help="Seconds a crashed worker's leases block a successor"

@@ -55,7 +55,7 @@ class WorkerCollector:
             ),
             "lag_seconds": GaugeMetricFamily(
                 "shop_projection_lag_seconds",
-                "Age of the oldest event the view has not applied (0 when caught up)",
+                "Seconds since the view fell behind the head (0 when caught up)",
                 labels=label,
             ),
             "events_per_second": GaugeMetricFamily(

@@ -32,7 +32,7 @@ from workers.view_stores import FailedEvent
 
 log = logging.getLogger("shop.worker")
 
-PERSIST_SECONDS = 2.0
+PERSIST_SECONDS = 5.0
 RATE_WINDOW_SECONDS = 10.0
 
 
@@ -95,7 +95,7 @@ class RunnerStatus:
     last_error: str | None = None
     failed: FailedEvent | None = None
     since: float = field(default_factory=time.time)
-    oldest_pending: float | None = None  # epoch time of the oldest event not yet applied
+    oldest_pending: float | None = None  # epoch time the view was first seen behind
     _applied: deque[tuple[float, int]] = field(default_factory=deque, repr=False)
     _persisted: tuple[object, ...] | None = field(default=None, repr=False)
     _persisted_at: float = field(default=0.0, repr=False)
