@@ -56,7 +56,7 @@ class LogHead:
 
     def start(self, stop: threading.Event) -> None:
         """Follow the store in a background thread until `stop` is set."""
-        self.refresh()
+        self._refresh_quietly()  # a store down at start-up is retried by the thread
         target = self._listen if _is_postgres(self.recorder) else self._poll
         self._thread = threading.Thread(target=target, args=(stop,), name="log-head", daemon=True)
         self._thread.start()

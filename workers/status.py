@@ -127,7 +127,8 @@ class RunnerStatus:
     @property
     def events_per_second(self) -> float:
         now = time.monotonic()
-        recent = sum(n for t, n in self._applied if t >= now - RATE_WINDOW_SECONDS)
+        # A copy first: the metrics collector reads this while the runner appends.
+        recent = sum(n for t, n in tuple(self._applied) if t >= now - RATE_WINDOW_SECONDS)
         return recent / RATE_WINDOW_SECONDS
 
     def row(self) -> dict[str, object]:
