@@ -1,11 +1,13 @@
 """The worker's budget on the event store's PostgreSQL: one LISTEN connection and a pool of at
-most WORKER_POOL_SIZE, whatever the number of projections, seen from pg_stat_activity."""
+most WORKER_POOL_SIZE, whatever the number of projections, seen from pg_stat_activity; and a
+lost NOTIFY does not leave a view stuck."""
 
 from __future__ import annotations
 
 import subprocess
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -28,6 +30,10 @@ def connections(database: str, application: str) -> list[tuple[str, str]]:
             (database, application),
         ).fetchall()
     return [(str(state), str(query)) for state, query in rows]
+
+
+def position_of(answer: Any) -> int:
+    return int(answer.headers["X-Event-Position"])
 
 
 def healthy(url: str) -> bool:
@@ -78,6 +84,13 @@ def test_the_worker_holds_one_listen_connection_and_a_small_pool(
         listening = [query for _, query in seen if query.upper().startswith("LISTEN")]
         assert len(listening) == 1, seen
         assert len(seen) <= 1 + settings.worker_pool_size, seen
+
+        # A NOTIFY that never comes (this process's writes stop sending it): the worker's
+        # periodic re-check of the head still brings the views there.
+        recorder: Any = shop.services.shop.recorder
+        recorder._notify_channel = lambda cursor: None
+        silent = shop.create_product(name="Unannounced")
+        assert shop.services.positions.wait("catalog", position_of(silent), WAIT)
         assert worker.poll() is None, log.read_text()
     finally:
         worker.terminate()
