@@ -55,7 +55,8 @@ class WorkerCollector:
             ),
             "lag_seconds": GaugeMetricFamily(
                 "shop_projection_lag_seconds",
-                "Seconds since the view fell behind the head (0 when caught up)",
+                "Age of the oldest event the view has not applied: from the last applied event's"
+                " time while catching up, else since the view was seen behind (0: caught up)",
                 labels=label,
             ),
             "events_per_second": GaugeMetricFamily(

@@ -175,6 +175,8 @@ class ProjectionRunner:
                 self._recovered()
                 status.position = position
                 if full:
+                    # Still behind: the next event is no older than the last one applied.
+                    status.oldest_pending = self.store.last_event_time or status.oldest_pending
                     self._enter(State.CATCHING_UP)
                     continue
             if position >= status.head:

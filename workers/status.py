@@ -95,7 +95,8 @@ class RunnerStatus:
     last_error: str | None = None
     failed: FailedEvent | None = None
     since: float = field(default_factory=time.time)
-    oldest_pending: float | None = None  # epoch time the view was first seen behind
+    # Epoch time of the oldest event not applied yet, as far as the runner knows it.
+    oldest_pending: float | None = None
     _applied: deque[tuple[float, int]] = field(default_factory=deque, repr=False)
     _persisted: tuple[object, ...] | None = field(default=None, repr=False)
     _persisted_at: float = field(default=0.0, repr=False)

@@ -100,11 +100,19 @@ def decoded(
             yield index, notification, event
 
 
+def _last_time(events: list[tuple[int, Notification, Any]], before: float | None) -> float | None:
+    if not events:
+        return before
+    stamp = getattr(events[-1][2], "timestamp", None)
+    return stamp.timestamp() if stamp is not None else before
+
+
 class SqlViewStore:
     def __init__(self, engine: Engine, projection: SqlProjection, mapper: Mapper) -> None:
         self.engine = engine
         self.projection = projection
         self.mapper = mapper
+        self.last_event_time: float | None = None  # epoch time of the last event committed
 
     @property
     def name(self) -> str:
@@ -162,6 +170,7 @@ class SqlViewStore:
                     raise EventFailed(FailedEvent.of(notification), index, error) from error
             _write(conn, view)
             _move(conn, projection.name, expected, new)
+        self.last_event_time = _last_time(events, self.last_event_time)
         return new
 
     def advance(self, expected: int, new: int) -> int:
@@ -252,6 +261,7 @@ class RedisViewStore:
         self.key = redis_position_key(namespace, projection.name)
         self.projection = projection
         self.mapper = mapper
+        self.last_event_time: float | None = None  # epoch time of the last event committed
 
     @property
     def name(self) -> str:
@@ -289,6 +299,7 @@ class RedisViewStore:
                 pipe.execute()
             except WatchError:
                 raise PositionConflict(f"{self.projection.name} moved meanwhile") from None
+        self.last_event_time = _last_time(events, self.last_event_time)
         return new
 
     def advance(self, expected: int, new: int) -> int:
