@@ -18,6 +18,7 @@ from sqlalchemy import Column, Table
 
 Key = tuple[Any, ...]
 Row = dict[str, Any]
+_MISSING = object()
 
 
 class NotPlanned(LookupError):
@@ -114,8 +115,9 @@ class ViewBatch:
         Read it only: change it with update()."""
         rows = self.tables[table]
         full = _key(key)
-        if full in rows.current:
-            return rows.current[full]
+        found = rows.current.get(full, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
         if rows.is_known(full):
             return None
         raise NotPlanned(f"{table.name} row {key!r} was not planned for loading")

@@ -38,6 +38,7 @@ from sqlalchemy.exc import IntegrityError
 from infra.read_store import projection_positions, redis_position_key, views_metadata
 from projections.base import Projection, RedisProjection, SqlProjection
 from projections.batch import Plan, ViewBatch
+from workers import mysql_rows
 
 # Rows per SELECT ... IN and per DELETE: well under every driver's parameter limit.
 CHUNK = 500
@@ -208,11 +209,16 @@ def _load(conn: Connection, view: ViewBatch, plan: Plan) -> None:
 
 
 def _write(conn: Connection, view: ViewBatch) -> None:
+    on_mysql = conn.dialect.name == "mysql"
     for rows in view:
         inserts, upserts, deletes = rows.changes()
         table = rows.table
         for start in range(0, len(deletes), CHUNK):
             conn.execute(_delete_keys(table), {"keys": deletes[start : start + CHUNK]})
+        if on_mysql:  # the same statements, rendered without the driver's per-value cost
+            mysql_rows.insert_rows(conn, table, inserts, upsert=False)
+            mysql_rows.insert_rows(conn, table, upserts, upsert=True)
+            continue
         if inserts:
             conn.execute(_insert(table), inserts)
         if upserts:

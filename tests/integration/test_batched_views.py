@@ -6,19 +6,27 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
+from hypothesis import HealthCheck, example, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, event, select
 
 from domain.products import Product
+from infra.db import make_engine
+from infra.read_store import views_metadata
 from infra.services import Services
 from infra.settings import Settings
+from projections.batch import ViewBatch
 from projections.catalog import CatalogView, catalog_products
 from projections.orders import OrderViews, order_history
 from tests.support.servers import ShopUnderTest
 from tests.support.shopping import add, new_product, paid_order, person
 from workers.replay import replay, reset
 from workers.view_stores import SqlViewStore
+from workers.view_stores import _write as write
 
 
 @contextmanager
@@ -117,3 +125,63 @@ def test_order_history_needs_no_select_per_event(shop: ShopUnderTest) -> None:
         assert any("12.50" in row[6] or "25.00" in row[6] for row in rebuilt), rebuilt
     finally:
         services.close()
+
+
+texts = st.text(st.characters(exclude_categories=("Cs",)), max_size=200)
+
+
+@hypothesis_settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    name=texts,
+    description=st.text(st.characters(exclude_categories=("Cs",))),
+    price=st.integers(-(2**62), 2**62),
+)
+@example(name="50% off 'quoted' \\ \x00 😀", description='%s %(x)s "; DROP TABLE x; --', price=0)
+def test_any_text_and_number_come_back_from_the_view_as_written(
+    settings: Settings, name: str, description: str, price: int
+) -> None:
+    """The rows a batch writes (rendered by workers/mysql_rows.py on MySQL) read back equal,
+    whatever the text: quotes, backslashes, percent signs, NULs, emoji."""
+    engine = make_engine(settings.read_store_url)
+    try:
+        views_metadata.create_all(engine, tables=[catalog_products])
+        now = datetime.now(UTC)
+        row = {
+            "id": uuid.uuid4(),
+            "name": name,
+            "description": description,
+            "price": price,
+            "currency": "EUR",
+            "stock": 1,
+            "version": 1,
+            "delisted": False,
+            "listed_position": 1,
+            "created_at": now,
+            "updated_at": now,
+        }
+        view = ViewBatch([catalog_products])
+        view.insert(catalog_products, **row)
+        with engine.begin() as conn:
+            write(conn, view)
+        with engine.connect() as conn:
+            stored = conn.execute(
+                select(catalog_products).where(catalog_products.c.id == row["id"])
+            ).one()
+        assert dict(stored._mapping) == row
+        # And once more as a change to a row that is there (the upsert).
+        view = ViewBatch([catalog_products])
+        view.loaded(catalog_products.c.id, [row["id"]], [dict(row)])
+        view.update(catalog_products, row["id"], name=description[:200], description=name)
+        with engine.begin() as conn:
+            write(conn, view)
+        with engine.connect() as conn:
+            stored = conn.execute(
+                select(catalog_products).where(catalog_products.c.id == row["id"])
+            ).one()
+        assert (stored.name, stored.description) == (description[:200], name)
+    finally:
+        engine.dispose()
