@@ -74,18 +74,18 @@ class Plan:
 
     def __init__(self) -> None:
         self.loads: dict[Column[Any], set[Any]] = {}
-        self.new: set[tuple[Column[Any], Any]] = set()
+        self.new: dict[Column[Any], set[Any]] = {}
 
     def load(self, column: Column[Any], value: Any) -> None:
         """The rows whose `column` equals `value` (a primary key, or a key prefix)."""
-        if (column, value) not in self.new:
+        if value not in self.new.get(column, ()):
             self.loads.setdefault(column, set()).add(value)
 
     def fresh(self, column: Column[Any], value: Any) -> None:
         """This event creates the rows whose `column` equals `value`: none exist before it,
         so later events of the batch need not look them up."""
         if value not in self.loads.get(column, ()):
-            self.new.add((column, value))
+            self.new.setdefault(column, set()).add(value)
 
 
 class ViewBatch:
@@ -105,8 +105,9 @@ class ViewBatch:
             rows_of.loaded[key] = row
             rows_of.current[key] = dict(row)
 
-    def mark_fresh(self, column: Column[Any], value: Any) -> None:
-        self.tables[column.table].known.add((column.name, value))
+    def fresh(self, column: Column[Any], values: Iterable[Any]) -> None:
+        """No rows with these `column` values existed before the batch."""
+        self.tables[column.table].known.update((column.name, value) for value in values)
 
     # -- used by handlers ---------------------------------------------------------------------
 

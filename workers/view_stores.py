@@ -204,8 +204,8 @@ def _load(conn: Connection, view: ViewBatch, plan: Plan) -> None:
             chunk = values[start : start + CHUNK]
             rows = conn.execute(_select_where(column), {"values": chunk}).mappings()
             view.loaded(column, chunk, (dict(row) for row in rows))
-    for column, value in plan.new:
-        view.mark_fresh(column, value)
+    for column, created in plan.new.items():
+        view.fresh(column, created)
 
 
 def _write(conn: Connection, view: ViewBatch) -> None:
