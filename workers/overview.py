@@ -151,8 +151,8 @@ def record_skip(services: Services, name: str, position: int, reason: str, decid
     skip = Skip(
         name=name,
         position=position,
-        event_type=FailedEvent.of(notification).type,
-        aggregate_id=str(notification.originator_id),
+        event_type=FailedEvent.of(notification).type[:200],
+        aggregate_id=str(notification.originator_id)[:64],
         reason=reason.strip()[:1000],
         decided_by=decided_by[:200],
         decided_at=time.time(),

@@ -317,4 +317,5 @@ def commit_or_stop(
 
 
 def worker_owner() -> str:
-    return f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+    """Host and a random suffix, within the 64 characters the lease and status tables hold."""
+    return f"{socket.gethostname()[:55]}:{uuid.uuid4().hex[:8]}"
