@@ -63,7 +63,22 @@ class Projection:
 
 class SqlProjection(Projection):
     """A view in SQL, written a batch at a time (projections/batch.py): `plan` names the
-    rows an event will read, handlers change them in a ViewBatch, the store writes them."""
+    rows an event will read, handlers change them in a ViewBatch, the store writes them.
+
+    For example (a row per user, created or changed by one event)::
+
+        def plan(self, event, plan):
+            plan.load(roles.c.user_id, event.originator_id)  # or plan.fresh(...) if created
+
+        @handles(Account.RoleChanged)
+        def _changed(self, view, event, position):
+            if not view.update(roles, event.originator_id, role=event.role):
+                view.insert(roles, user_id=event.originator_id, role=event.role)
+
+    view.row(table, key) reads, view.where(table, column, value) lists the rows of a planned
+    key prefix, view.delete(table, key) removes, view.execute(statement) queues a set-based
+    statement (a range DELETE) for after the rows are written.
+    """
 
     kind = "sql"
     tables: ClassVar[tuple[Table, ...]] = ()

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Column, Table
+from sqlalchemy import Column, Executable, Table
 
 Key = tuple[Any, ...]
 Row = dict[str, Any]
@@ -93,6 +93,7 @@ class ViewBatch:
 
     def __init__(self, tables: Iterable[Table]) -> None:
         self.tables = {table: TableRows(table) for table in tables}
+        self.statements: list[Executable] = []
 
     # -- filled by the store ----------------------------------------------------------------
 
@@ -153,6 +154,12 @@ class ViewBatch:
     def delete(self, table: Table, key: Any) -> None:
         if self.row(table, key) is not None:
             self.tables[table].current[_key(key)] = None
+
+    def execute(self, statement: Executable) -> None:
+        """A set-based change no key names (e.g. DELETE ... WHERE expires_at < :t), run in the
+        batch's transaction after its rows are written. Only for changes whose outcome does not
+        depend on their order among the batch's events, and never on rows it reads."""
+        self.statements.append(statement)
 
     def __iter__(self) -> Iterator[TableRows]:
         return iter(self.tables.values())

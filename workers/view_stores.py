@@ -223,6 +223,8 @@ def _write(conn: Connection, view: ViewBatch) -> None:
             conn.execute(_insert(table), inserts)
         if upserts:
             conn.execute(_upsert(table, conn.dialect.name), upserts)
+    for statement in view.statements:
+        conn.execute(statement)
 
 
 @cache

@@ -9,10 +9,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, delete, event, select
 
 from domain.products import Product
 from infra.db import make_engine
@@ -183,5 +184,51 @@ def test_any_text_and_number_come_back_from_the_view_as_written(
                 select(catalog_products).where(catalog_products.c.id == row["id"])
             ).one()
         assert (stored.name, stored.description) == (description[:200], name)
+    finally:
+        engine.dispose()
+
+
+def test_a_set_based_statement_runs_in_the_batch_after_its_rows(settings: Settings) -> None:
+    """ViewBatch.execute: a range DELETE (as a view pruning expired rows needs) runs in the
+    batch's own transaction, after the rows the batch wrote, and rolls back with it."""
+    engine = make_engine(settings.read_store_url)
+    try:
+        views_metadata.create_all(engine, tables=[catalog_products])
+        now = datetime.now(UTC)
+
+        def product(position: int) -> dict[str, Any]:
+            return {
+                "id": uuid.uuid4(),
+                "name": f"P{position}",
+                "description": "",
+                "price": 1,
+                "currency": "EUR",
+                "stock": 1,
+                "version": 1,
+                "delisted": False,
+                "listed_position": position,
+                "created_at": now,
+                "updated_at": now,
+            }
+
+        view = ViewBatch([catalog_products])
+        for position in (1, 2, 3, 4):
+            view.insert(catalog_products, **product(position))
+        view.execute(delete(catalog_products).where(catalog_products.c.listed_position < 3))
+        with engine.begin() as conn:
+            write(conn, view)
+        with engine.connect() as conn:
+            left = conn.execute(select(catalog_products.c.listed_position)).scalars()
+            assert sorted(left) == [3, 4]
+
+        view = ViewBatch([catalog_products])
+        view.insert(catalog_products, **product(5))
+        view.execute(delete(catalog_products))
+        with pytest.raises(RuntimeError), engine.begin() as conn:
+            write(conn, view)
+            raise RuntimeError("the batch fails after writing")
+        with engine.connect() as conn:
+            left = conn.execute(select(catalog_products.c.listed_position)).scalars()
+            assert sorted(left) == [3, 4]
     finally:
         engine.dispose()
