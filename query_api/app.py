@@ -13,7 +13,7 @@ from web.app import create_base_app
 def create_app(services: Services | None = None) -> FastAPI:
     services = services or Services(get_settings())
     services.setup()
-    app = create_base_app("Order platform: queries", services, "query")
+    app = create_base_app("Order platform: queries", services, metrics_name="query")
     for module in (accounts, products, cart, orders, config):
         app.include_router(module.router)
     return app

@@ -22,7 +22,7 @@ def services_of(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(services_of)]
 
 
-def create_base_app(title: str, services: Services, metrics_name: str = "api") -> FastAPI:
+def create_base_app(title: str, services: Services, *, metrics_name: str = "api") -> FastAPI:
     """A FastAPI app with the shop's error handling, CORS, metrics and operational routes;
     `metrics_name` labels its requests in /metrics ("command", "query")."""
     app = FastAPI(title=title, responses=ERROR_RESPONSES)
