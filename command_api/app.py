@@ -13,7 +13,7 @@ from web.app import create_base_app
 def create_app(services: Services | None = None) -> FastAPI:
     services = services or Services(get_settings())
     services.setup()
-    app = create_base_app("Order platform: commands", services)
+    app = create_base_app("Order platform: commands", services, metrics_name="command")
     app.include_router(auth.router)
     for module in (products, cart, checkout, orders, webhooks, dev_payments):
         app.include_router(module.router)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from infra.services import Services
+    from workers.overview import ProjectionReport
     from workers.replay import ReplayResult
 
 app = typer.Typer(help="Order platform operations.", no_args_is_help=True)
@@ -108,7 +109,9 @@ def _stop_on_signals() -> threading.Event:
 @app.command()
 def worker(
     only: list[str] = typer.Option(None, help="Run only these projections"),
-    health_port: int | None = typer.Option(None, help="Serve GET /healthz on this port"),
+    health_port: int | None = typer.Option(
+        None, help="Serve GET /healthz and GET /metrics (Prometheus) on this port"
+    ),
     health_host: str = typer.Option("127.0.0.1", help="Bind address of the health endpoint"),
     lease_ttl: float = typer.Option(
         10.0, min=1.0, help="Seconds a crashed worker's leases block a successor"
@@ -199,22 +202,112 @@ def _projection_services() -> Services:
     return Services(load_settings(jwt_secret=secret, **_ONE_OFF_POOLS))
 
 
-@projections.command("list")
-def list_projections() -> None:
-    """Each projection, its kind, its position against the event store's newest, and lag."""
-    from workers.replay import projection_statuses
+@projections.command("status")
+def projections_status(
+    as_json: bool = typer.Option(False, "--json", help="One JSON document, for scripts"),
+) -> None:
+    """Each projection: state, position against the head of the log, lag, events/s, lease
+    holder, the event it is stopped on and the last error, and the skips decided for it."""
+    import json
+
+    from workers.overview import projection_reports
 
     services = _projection_services()
     try:
-        statuses = projection_statuses(services)
+        reports = projection_reports(services)
     finally:
         services.close()
-    typer.echo(f"{'NAME':<16}{'KIND':<7}{'POSITION':>10}{'MAX':>10}{'LAG':>8}  LEASE")
-    for s in statuses:
-        typer.echo(
-            f"{s.name:<16}{s.kind:<7}{s.position:>10}{s.max_position:>10}{s.lag:>8}"
-            f"  {s.lease_holder or '-'}"
+    if as_json:
+        typer.echo(json.dumps({"projections": [r.as_dict() for r in reports]}, indent=2))
+        return
+    _print_reports(reports)
+
+
+# `list` was the first name of `status`; kept for scripts and fingers.
+projections.command("list", hidden=True)(projections_status)
+
+
+def _print_reports(reports: list[ProjectionReport]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Projections", title_justify="left")
+    for column in ("name", "kind", "state"):
+        table.add_column(column.upper())
+    for column in ("position", "head", "lag", "lag s", "events/s"):
+        table.add_column(column.upper(), justify="right")
+    table.add_column("LEASE")
+    table.add_column("LAST ERROR", overflow="fold")
+    colours = {"running": "green", "stopped on error": "bold red", "not running": "yellow"}
+    for r in reports:
+        state = f"[{colours.get(r.state, 'cyan')}]{r.state}[/]"
+        error = r.last_error or ""
+        if r.failed_position is not None:
+            error = (
+                f"event {r.failed_position} ({r.failed_type}, aggregate {r.failed_aggregate}):"
+                f" {error}"
+            )
+        table.add_row(
+            r.name,
+            r.kind,
+            state,
+            str(r.position),
+            str(r.head),
+            str(r.lag),
+            f"{r.lag_seconds:.1f}",
+            f"{r.events_per_second:,.1f}",
+            r.lease_holder or "-",
+            error,
         )
+    console = Console(width=200 if not Console().is_terminal else None)
+    console.print(table)
+    skips = [skip for r in reports for skip in r.skips]
+    if skips:
+        decided = Table(title="Skipped by decision", title_justify="left")
+        for column in ("projection", "position", "event", "aggregate", "by", "at", "reason"):
+            decided.add_column(column.upper())
+        for skip in skips:
+            data = skip.as_dict()
+            decided.add_row(
+                skip.name,
+                str(skip.position),
+                skip.event_type,
+                skip.aggregate_id,
+                skip.decided_by,
+                str(data["decided_at"]),
+                skip.reason,
+            )
+        console.print(decided)
+
+
+@projections.command("skip")
+def skip_event(
+    name: str = typer.Argument(..., help="The projection (see `shop projections status`)"),
+    position: int = typer.Option(..., min=1, help="The position of the event to skip"),
+    reason: str = typer.Option(..., help="Why: recorded with the decision"),
+    by: str = typer.Option(None, help="Who decides (default: user@host)"),
+) -> None:
+    """Let a projection pass one event without applying it: an operator's decision, recorded
+    (who, when, why) and listed by `shop projections status`. A stopped projection resumes."""
+    import getpass
+    import socket
+
+    from workers.overview import record_skip
+    from workers.replay import ReplayError
+
+    who = by or f"{getpass.getuser()}@{socket.gethostname()}"
+    services = _projection_services()
+    try:
+        skip = record_skip(services, name, position, reason, who)
+    except ReplayError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        services.close()
+    typer.echo(
+        f"recorded: {skip.name} skips event {skip.position} ({skip.event_type}, aggregate"
+        f" {skip.aggregate_id}), decided by {skip.decided_by}: {skip.reason}"
+    )
 
 
 def _replay(run: Callable[..., ReplayResult], done: str) -> None:
@@ -241,8 +334,8 @@ def _replay(run: Callable[..., ReplayResult], done: str) -> None:
 
 @projections.command("rebuild")
 def rebuild_projection(
-    name: str = typer.Argument(..., help="The projection (see `shop projections list`)"),
-    batch_size: int = typer.Option(500, min=1, max=10_000, help="Events per transaction"),
+    name: str = typer.Argument(..., help="The projection (see `shop projections status`)"),
+    batch_size: int = typer.Option(1000, min=1, max=10_000, help="Events per transaction"),
     wait: float = typer.Option(
         0.0, min=0, help="Seconds to wait for a worker to release the lease (0: fail at once)"
     ),
@@ -258,11 +351,11 @@ def rebuild_projection(
 
 @projections.command("replay-into")
 def replay_projection_into(
-    name: str = typer.Argument(..., help="An SQL projection (see `shop projections list`)"),
+    name: str = typer.Argument(..., help="An SQL projection (see `shop projections status`)"),
     read_store_url: str = typer.Option(
         ..., help="A new read store, e.g. sqlite:///var/analysis.db (never the live one)"
     ),
-    batch_size: int = typer.Option(500, min=1, max=10_000, help="Events per transaction"),
+    batch_size: int = typer.Option(1000, min=1, max=10_000, help="Events per transaction"),
     until: int | None = typer.Option(
         None, min=0, help="Stop at this position: the view as it stood then"
     ),

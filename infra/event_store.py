@@ -8,8 +8,10 @@ from infra.db import sqlite_path
 from infra.settings import Settings
 
 
-def event_store_env(settings: Settings) -> dict[str, str]:
+def event_store_env(settings: Settings, pool_size: int | None = None) -> dict[str, str]:
     """The environment for domain.shop.Shop; see ../shared/notes/eventsourcing.md.
+
+    `pool_size` fixes the PostgreSQL pool at that many connections, no overflow (the worker).
 
     POSTGRES_ENABLE_DB_FUNCTIONS is deliberately never set: it skips the table lock that keeps
     insert order equal to commit order, and followers would then miss events.
@@ -42,7 +44,7 @@ def event_store_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_LOCK_TIMEOUT": str(settings.db_lock_timeout),
         # A fixed pool (no overflow): requests queue for a connection instead of opening one.
         # No pre-ping: connections are recycled by age instead.
-        "POSTGRES_POOL_SIZE": str(settings.event_store_pool_size),
+        "POSTGRES_POOL_SIZE": str(pool_size or settings.event_store_pool_size),
         "POSTGRES_MAX_OVERFLOW": "0",
         "POSTGRES_PRE_PING": "n",
         "POSTGRES_CONN_MAX_AGE": str(settings.db_pool_recycle_seconds),

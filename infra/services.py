@@ -31,9 +31,11 @@ class Services:
     """One event store pool (the Shop's, which also serves the accounts table), one read
     store engine and one Redis client per process, sized by Settings."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, pool_size: int | None = None) -> None:
+        """`pool_size`: the event store pool of this process (the worker's own setting);
+        EVENT_STORE_POOL_SIZE otherwise."""
         self.settings = settings
-        self.shop = Shop(env=event_store_env(settings))
+        self.shop = Shop(env=event_store_env(settings, pool_size))
         self.read_engine = make_engine(
             settings.read_store_url,
             pool_size=settings.read_store_pool_size,

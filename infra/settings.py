@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     # Aggregates kept per process between commands (fast-forwarded from the store on each
     # load, so other processes' writes are seen); 0 turns the cache off.
     aggregate_cache_size: int = Field(default=5000, ge=0)
+    # PostgreSQL connections in a worker process's pool, shared by all its projections (it
+    # holds one more, for LISTEN): the worker's whole budget on the event store.
+    worker_pool_size: int = Field(default=4, ge=1, le=16)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

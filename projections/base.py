@@ -1,20 +1,21 @@
 """What a projection is: a name, the events it handles, and how each event changes its view.
 
-Projections know nothing about how they are run (that is workers/). SQL views get a
-connection inside the transaction that also moves their position; Redis views get a
-MULTI/EXEC pipeline that does the same.
+Projections know nothing about how they are run (that is workers/). SQL views change rows
+of a ViewBatch in memory, which the store writes in the transaction that also moves their
+position; Redis views queue commands on the MULTI/EXEC pipeline that does the same.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 from typing import Any, ClassVar
 
 from eventsourcing.domain import DomainEvent
 from eventsourcing.utils import get_topic
 from redis.client import Pipeline
-from sqlalchemy import Connection, Insert, Table, Update, bindparam, insert, update
+from sqlalchemy import Table
+
+from projections.batch import Plan, ViewBatch
 
 Handler = Callable[[Any, Any, DomainEvent, int], None]
 
@@ -35,10 +36,12 @@ class Projection:
     name: ClassVar[str]
     kind: ClassVar[str]  # "sql" or "redis"
     _handlers: ClassVar[dict[str, Handler]]
+    _by_class: ClassVar[dict[type, Handler | None]]  # replays apply millions: skip get_topic
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._handlers = {}
+        cls._by_class = {}
         for klass in reversed(cls.__mro__):
             for attribute in vars(klass).values():
                 for event_class in getattr(attribute, "_handles", ()):
@@ -49,54 +52,42 @@ class Projection:
         return frozenset(self._handlers)
 
     def apply(self, target: Any, event: DomainEvent, position: int) -> None:
-        handler = self._handlers.get(get_topic(type(event)))
+        kind = type(event)
+        try:
+            handler = self._by_class[kind]
+        except KeyError:
+            handler = self._by_class[kind] = self._handlers.get(get_topic(kind))
         if handler is not None:
             handler(self, target, event, position)
 
 
 class SqlProjection(Projection):
-    """A view in SQL. Writes go through insert_row/update_row, whose statements are built
-    once per table and shape: building and compiling a statement per event cost ten times
-    the write itself, and replays write every event."""
+    """A view in SQL, written a batch at a time (projections/batch.py): `plan` names the
+    rows an event will read, handlers change them in a ViewBatch, the store writes them.
+
+    For example (a row per user, created or changed by one event)::
+
+        def plan(self, event, plan):
+            plan.load(roles.c.user_id, event.originator_id)  # or plan.fresh(...) if created
+
+        @handles(Account.RoleChanged)
+        def _changed(self, view, event, position):
+            if not view.update(roles, event.originator_id, role=event.role):
+                view.insert(roles, user_id=event.originator_id, role=event.role)
+
+    view.row(table, key) reads, view.where(table, column, value) lists the rows of a planned
+    key prefix, view.delete(table, key) removes, view.execute(statement) queues a set-based
+    statement (a range DELETE) for after the rows are written.
+    """
 
     kind = "sql"
     tables: ClassVar[tuple[Table, ...]] = ()
 
-    def apply(self, target: Connection, event: DomainEvent, position: int) -> None:
+    def plan(self, event: DomainEvent, plan: Plan) -> None:
+        """Say which rows applying `event` reads (plan.load) or creates (plan.fresh)."""
+
+    def apply(self, target: ViewBatch, event: DomainEvent, position: int) -> None:
         super().apply(target, event, position)
-
-    @staticmethod
-    def insert_row(conn: Connection, table: Table, **values: Any) -> None:
-        conn.execute(_insert(table), values)
-
-    @staticmethod
-    def update_row(
-        conn: Connection,
-        table: Table,
-        where: dict[str, Any],
-        add: dict[str, int] | None = None,
-        **values: Any,
-    ) -> int:
-        """SET `values` (and column += amount for `add`) on the rows matching `where`;
-        returns how many rows matched."""
-        add = add or {}
-        statement = _update(table, tuple(sorted(where)), tuple(sorted(add)))
-        params = {f"where_{k}": v for k, v in where.items()}
-        params.update({f"add_{k}": v for k, v in add.items()}, **values)
-        return conn.execute(statement, params).rowcount
-
-
-@cache
-def _insert(table: Table) -> Insert:
-    return insert(table)
-
-
-@cache
-def _update(table: Table, where: tuple[str, ...], add: tuple[str, ...]) -> Update:
-    statement = update(table).where(*(table.c[k] == bindparam(f"where_{k}") for k in where))
-    if add:
-        statement = statement.values({k: table.c[k] + bindparam(f"add_{k}") for k in add})
-    return statement
 
 
 class RedisProjection(Projection):

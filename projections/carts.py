@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Connection, Integer, Table, Uuid, delete
+from sqlalchemy import BigInteger, Column, Integer, Table, Uuid
 
 from domain.carts import Cart
 from infra.read_store import views_metadata
 from projections.base import SqlProjection, handles
+from projections.batch import Plan, ViewBatch
 
 # Open carts and whose they are: a cart has its own id since carts are per checkout.
 carts = Table(
@@ -33,28 +34,36 @@ class CartView(SqlProjection):
     name = "carts"
     tables = (carts, cart_lines)
 
+    def plan(self, event: Any, plan: Plan) -> None:
+        if isinstance(event, Cart.CartOpened):
+            plan.fresh(carts.c.cart_id, event.originator_id)
+            plan.fresh(cart_lines.c.cart_id, event.originator_id)
+        else:
+            plan.load(carts.c.cart_id, event.originator_id)
+            plan.load(cart_lines.c.cart_id, event.originator_id)  # the cart's lines, all of them
+
     @handles(Cart.CartOpened)
-    def _opened(self, conn: Connection, event: Any, position: int) -> None:
-        self.insert_row(conn, carts, cart_id=event.originator_id, user_id=event.user_id)
+    def _opened(self, view: ViewBatch, event: Any, position: int) -> None:
+        view.insert(carts, cart_id=event.originator_id, user_id=event.user_id)
 
     @handles(Cart.ItemAddedToCart)
-    def _added(self, conn: Connection, event: Any, position: int) -> None:
-        line = {"cart_id": event.originator_id, "product_id": event.product_id}
-        if not self.update_row(conn, cart_lines, line, add={"quantity": event.quantity}):
-            self.insert_row(
-                conn, cart_lines, **line, quantity=event.quantity, added_position=position
+    def _added(self, view: ViewBatch, event: Any, position: int) -> None:
+        line = (event.originator_id, event.product_id)
+        if not view.update(cart_lines, line, add={"quantity": event.quantity}):
+            view.insert(
+                cart_lines,
+                cart_id=event.originator_id,
+                product_id=event.product_id,
+                quantity=event.quantity,
+                added_position=position,
             )
 
     @handles(Cart.ItemRemovedFromCart)
-    def _removed(self, conn: Connection, event: Any, position: int) -> None:
-        conn.execute(
-            delete(cart_lines).where(
-                (cart_lines.c.cart_id == event.originator_id)
-                & (cart_lines.c.product_id == event.product_id)
-            )
-        )
+    def _removed(self, view: ViewBatch, event: Any, position: int) -> None:
+        view.delete(cart_lines, (event.originator_id, event.product_id))
 
     @handles(Cart.CartCheckedOut)
-    def _checked_out(self, conn: Connection, event: Any, position: int) -> None:
-        conn.execute(delete(cart_lines).where(cart_lines.c.cart_id == event.originator_id))
-        conn.execute(delete(carts).where(carts.c.cart_id == event.originator_id))
+    def _checked_out(self, view: ViewBatch, event: Any, position: int) -> None:
+        for line in view.where(cart_lines, "cart_id", event.originator_id):
+            view.delete(cart_lines, (line["cart_id"], line["product_id"]))
+        view.delete(carts, event.originator_id)

@@ -8,7 +8,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    Connection,
     Integer,
     String,
     Table,
@@ -19,6 +18,7 @@ from sqlalchemy import (
 from domain.products import Product
 from infra.read_store import UTCDateTime, views_metadata
 from projections.base import SqlProjection, handles
+from projections.batch import Plan, ViewBatch
 
 catalog_products = Table(
     "catalog_products",
@@ -42,10 +42,15 @@ class CatalogView(SqlProjection):
     name = "catalog"
     tables = (catalog_products,)
 
+    def plan(self, event: Any, plan: Plan) -> None:
+        if isinstance(event, Product.ProductListed):
+            plan.fresh(catalog_products.c.id, event.originator_id)
+        else:
+            plan.load(catalog_products.c.id, event.originator_id)
+
     @handles(Product.ProductListed)
-    def _listed(self, conn: Connection, event: Any, position: int) -> None:
-        self.insert_row(
-            conn,
+    def _listed(self, view: ViewBatch, event: Any, position: int) -> None:
+        view.insert(
             catalog_products,
             id=event.originator_id,
             name=event.name,
@@ -61,36 +66,35 @@ class CatalogView(SqlProjection):
         )
 
     @handles(Product.ProductDetailsRevised)
-    def _revised(self, conn: Connection, event: Any, position: int) -> None:
-        self._change(conn, event, name=event.name, description=event.description)
+    def _revised(self, view: ViewBatch, event: Any, position: int) -> None:
+        self._change(view, event, name=event.name, description=event.description)
 
     @handles(Product.PriceChanged)
-    def _price(self, conn: Connection, event: Any, position: int) -> None:
-        self._change(conn, event, price=event.price, currency=event.currency)
+    def _price(self, view: ViewBatch, event: Any, position: int) -> None:
+        self._change(view, event, price=event.price, currency=event.currency)
 
     @handles(Product.StockAdjusted)
-    def _stock(self, conn: Connection, event: Any, position: int) -> None:
-        self._change(conn, event, stock=event.stock)
+    def _stock(self, view: ViewBatch, event: Any, position: int) -> None:
+        self._change(view, event, stock=event.stock)
 
     @handles(Product.StockReserved)
-    def _reserved(self, conn: Connection, event: Any, position: int) -> None:
-        self._change(conn, event, add={"stock": -event.quantity})
+    def _reserved(self, view: ViewBatch, event: Any, position: int) -> None:
+        self._change(view, event, add={"stock": -event.quantity})
 
     @handles(Product.StockReleased)
-    def _released(self, conn: Connection, event: Any, position: int) -> None:
-        self._change(conn, event, add={"stock": event.quantity})
+    def _released(self, view: ViewBatch, event: Any, position: int) -> None:
+        self._change(view, event, add={"stock": event.quantity})
 
     @handles(Product.ProductDelisted)
-    def _delisted(self, conn: Connection, event: Any, position: int) -> None:
-        self._change(conn, event, delisted=True)
+    def _delisted(self, view: ViewBatch, event: Any, position: int) -> None:
+        self._change(view, event, delisted=True)
 
     def _change(
-        self, conn: Connection, event: Any, add: dict[str, int] | None = None, **values: Any
+        self, view: ViewBatch, event: Any, add: dict[str, int] | None = None, **values: Any
     ) -> None:
-        self.update_row(
-            conn,
+        view.update(
             catalog_products,
-            {"id": event.originator_id},
+            event.originator_id,
             add,
             version=event.originator_version,
             updated_at=event.timestamp,

@@ -6,6 +6,7 @@ One projection keeps the three tables, so they move together with one position.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
@@ -13,13 +14,11 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    Connection,
     Integer,
     String,
     Table,
     Text,
     Uuid,
-    select,
 )
 from sqlalchemy.dialects import mysql
 
@@ -27,6 +26,7 @@ from domain.orders import Order, status_after_refund
 from domain.payment_records import StripeEventReceipt
 from infra.read_store import UTCDateTime, views_metadata
 from projections.base import SqlProjection, handles
+from projections.batch import Plan, ViewBatch
 from projections.order_summaries import summarize
 
 # MySQL's TEXT stops at 64 KB: an order's lines and an event's data get MEDIUMTEXT there.
@@ -111,23 +111,34 @@ class OrderViews(SqlProjection):
     name = "orders"
     tables = (orders, order_history, payment_timeline, stripe_receipts)
 
+    def plan(self, event: Any, plan: Plan) -> None:
+        # History and timeline rows are only ever inserted: nothing to load for them.
+        if isinstance(event, Order.OrderPlaced):
+            plan.fresh(orders.c.id, event.originator_id)
+        elif isinstance(event, Order.Event):
+            plan.load(orders.c.id, event.originator_id)
+        elif isinstance(event, StripeEventReceipt.StripeEventAccepted):
+            plan.fresh(stripe_receipts.c.receipt_id, event.originator_id)
+        elif isinstance(event, StripeEventReceipt.DuplicateDeliveryReceived):
+            plan.load(stripe_receipts.c.receipt_id, event.originator_id)
+
     # -- every order event: history, then the order row ---------------------------------------
 
-    def apply(self, target: Connection, event: Any, position: int) -> None:
+    def apply(self, target: ViewBatch, event: Any, position: int) -> None:
         if isinstance(event, Order.Event):
             self._history(target, event, position)
         super().apply(target, event, position)
         if isinstance(event, _SHOP_PAYMENT_EVENTS):
             self._shop_timeline(target, event, position)
 
-    def _currency(self, conn: Connection, order_id: UUID) -> str:
-        value = conn.execute(select(orders.c.currency).where(orders.c.id == order_id)).scalar()
-        return str(value or "")
+    @staticmethod
+    def _currency(view: ViewBatch, order_id: UUID) -> str:
+        row = view.row(orders, order_id)
+        return str(row["currency"]) if row is not None else ""
 
-    def _history(self, conn: Connection, event: Any, position: int) -> None:
-        currency = getattr(event, "currency", None) or self._currency(conn, event.originator_id)
-        self.insert_row(
-            conn,
+    def _history(self, view: ViewBatch, event: Any, position: int) -> None:
+        currency = getattr(event, "currency", None) or self._currency(view, event.originator_id)
+        view.insert(
             order_history,
             order_id=event.originator_id,
             version=event.originator_version,
@@ -139,10 +150,9 @@ class OrderViews(SqlProjection):
             data=event_data(event),
         )
 
-    def _shop_timeline(self, conn: Connection, event: Any, position: int) -> None:
-        currency = self._currency(conn, event.originator_id)
-        self.insert_row(
-            conn,
+    def _shop_timeline(self, view: ViewBatch, event: Any, position: int) -> None:
+        currency = self._currency(view, event.originator_id)
+        view.insert(
             payment_timeline,
             position=position,
             order_id=event.originator_id,
@@ -158,20 +168,18 @@ class OrderViews(SqlProjection):
             summary=summarize(event, currency)[:500],
         )
 
-    def _set(self, conn: Connection, event: Any, **values: Any) -> None:
-        self.update_row(
-            conn,
+    def _set(self, view: ViewBatch, event: Any, **values: Any) -> None:
+        view.update(
             orders,
-            {"id": event.originator_id},
+            event.originator_id,
             version=event.originator_version,
             updated_at=event.timestamp,
             **values,
         )
 
     @handles(Order.OrderPlaced)
-    def _placed(self, conn: Connection, event: Any, position: int) -> None:
-        self.insert_row(
-            conn,
+    def _placed(self, view: ViewBatch, event: Any, position: int) -> None:
+        view.insert(
             orders,
             id=event.originator_id,
             user_id=event.user_id,
@@ -190,8 +198,8 @@ class OrderViews(SqlProjection):
         )
 
     @handles(Order.PaymentIntentCreated)
-    def _intent(self, conn: Connection, event: Any, position: int) -> None:
-        self._set(conn, event, payment_intent_id=event.payment_intent_id)
+    def _intent(self, view: ViewBatch, event: Any, position: int) -> None:
+        self._set(view, event, payment_intent_id=event.payment_intent_id)
 
     @handles(
         Order.StripeEventReceived,
@@ -203,80 +211,81 @@ class OrderViews(SqlProjection):
         Order.RefundFailed,
         Order.RefundOutcomeUnknown,
     )
-    def _touched(self, conn: Connection, event: Any, position: int) -> None:
-        self._set(conn, event)
+    def _touched(self, view: ViewBatch, event: Any, position: int) -> None:
+        self._set(view, event)
 
     @handles(Order.PaymentSucceeded)
-    def _paid(self, conn: Connection, event: Any, position: int) -> None:
-        self._set(conn, event, status="paid")
+    def _paid(self, view: ViewBatch, event: Any, position: int) -> None:
+        self._set(view, event, status="paid")
 
     @handles(Order.PaymentFailed)
-    def _failed(self, conn: Connection, event: Any, position: int) -> None:
-        self._set(conn, event, status="payment_failed")
+    def _failed(self, view: ViewBatch, event: Any, position: int) -> None:
+        self._set(view, event, status="payment_failed")
 
     @handles(Order.OrderCancelled)
-    def _cancelled(self, conn: Connection, event: Any, position: int) -> None:
-        self._set(conn, event, status="cancelled")
+    def _cancelled(self, view: ViewBatch, event: Any, position: int) -> None:
+        self._set(view, event, status="cancelled")
 
     @handles(Order.OrderFulfilled)
-    def _fulfilled(self, conn: Connection, event: Any, position: int) -> None:
-        self._set(conn, event, status="fulfilled", tracking_note=event.tracking_note)
+    def _fulfilled(self, view: ViewBatch, event: Any, position: int) -> None:
+        self._set(view, event, status="fulfilled", tracking_note=event.tracking_note)
 
     @handles(Order.RefundSettled)
-    def _refunded(self, conn: Connection, event: Any, position: int) -> None:
-        row = conn.execute(
-            select(orders.c.status, orders.c.total).where(orders.c.id == event.originator_id)
-        ).one()
-        status = status_after_refund(row.status, event.amount_refunded, row.total)
-        self._set(conn, event, amount_refunded=event.amount_refunded, status=status)
+    def _refunded(self, view: ViewBatch, event: Any, position: int) -> None:
+        row = view.row(orders, event.originator_id)
+        if row is None:
+            return
+        status = status_after_refund(row["status"], event.amount_refunded, row["total"])
+        self._set(view, event, amount_refunded=event.amount_refunded, status=status)
 
     @handles(Order.DisputeOpened)
-    def _dispute_opened(self, conn: Connection, event: Any, position: int) -> None:
-        self._set(conn, event, dispute="open")
+    def _dispute_opened(self, view: ViewBatch, event: Any, position: int) -> None:
+        self._set(view, event, dispute="open")
 
     @handles(Order.DisputeClosed)
-    def _dispute_closed(self, conn: Connection, event: Any, position: int) -> None:
-        self._set(conn, event, dispute=event.outcome[:32])
+    def _dispute_closed(self, view: ViewBatch, event: Any, position: int) -> None:
+        self._set(view, event, dispute=event.outcome[:32])
 
     # -- Stripe deliveries: the payment timeline ----------------------------------------------
 
     @handles(StripeEventReceipt.StripeEventAccepted)
-    def _accepted(self, conn: Connection, event: Any, position: int) -> None:
-        self.insert_row(
-            conn,
-            stripe_receipts,
-            receipt_id=event.originator_id,
-            stripe_event_id=event.stripe_event_id,
-            stripe_type=event.stripe_type,
-            order_id=event.order_id,
-            amount=event.amount,
-            currency=event.currency,
-        )
-        self._stripe_timeline(conn, position, event, event, duplicate=False)
+    def _accepted(self, view: ViewBatch, event: Any, position: int) -> None:
+        receipt = {
+            "receipt_id": event.originator_id,
+            "stripe_event_id": event.stripe_event_id,
+            "stripe_type": event.stripe_type,
+            "order_id": event.order_id,
+            "amount": event.amount,
+            "currency": event.currency,
+        }
+        view.insert(stripe_receipts, **receipt)
+        self._stripe_timeline(view, position, receipt, event, duplicate=False)
 
     @handles(StripeEventReceipt.DuplicateDeliveryReceived)
-    def _duplicate(self, conn: Connection, event: Any, position: int) -> None:
-        receipt = conn.execute(
-            select(stripe_receipts).where(stripe_receipts.c.receipt_id == event.originator_id)
-        ).first()
+    def _duplicate(self, view: ViewBatch, event: Any, position: int) -> None:
+        receipt = view.row(stripe_receipts, event.originator_id)
         if receipt is not None:
-            self._stripe_timeline(conn, position, receipt, event, duplicate=True)
+            self._stripe_timeline(view, position, receipt, event, duplicate=True)
 
     def _stripe_timeline(
-        self, conn: Connection, position: int, receipt: Any, event: Any, duplicate: bool
+        self,
+        view: ViewBatch,
+        position: int,
+        receipt: Mapping[str, Any],
+        event: Any,
+        duplicate: bool,
     ) -> None:
         note = " (duplicate delivery, ignored)" if duplicate else ""
-        self.insert_row(
-            conn,
+        view.insert(
             payment_timeline,
             position=position,
-            order_id=receipt.order_id,
+            order_id=receipt["order_id"],
             source="stripe",
-            ref=receipt.stripe_event_id,
-            type=receipt.stripe_type,
+            ref=receipt["stripe_event_id"],
+            type=receipt["stripe_type"],
             at=event.timestamp,
             duplicate=duplicate,
-            amount=receipt.amount,
-            currency=receipt.currency,
-            summary=f"Stripe event {receipt.stripe_type} received{note}",
+            amount=receipt["amount"],
+            currency=receipt["currency"],
+            summary=f"Stripe event {receipt['stripe_type']} received{note}",
         )

@@ -20,7 +20,11 @@ def create_app(services: Services | None = None) -> FastAPI:
     services.setup()
     reads = Reads(services)
     app = create_base_app(
-        "Order platform: queries", services, probes=reads.probes, lifespan=reads.lifespan
+        "Order platform: queries",
+        services,
+        probes=reads.probes,
+        lifespan=reads.lifespan,
+        metrics_name="query",
     )
     app.state.reads = reads
     for module in (accounts, products, cart, orders, config):

@@ -13,6 +13,7 @@ from infra.health import Probes, probe_all, thread_probes
 from infra.services import Services
 from web.errors import ERROR_RESPONSES, install_error_handlers
 from web.headers import POSITION_HEADER
+from web.metrics import MetricsMiddleware, metrics_router
 
 
 # async: a plain `def` dependency would cost every request a trip through the thread pool.
@@ -28,11 +29,14 @@ def create_base_app(
     services: Services,
     probes: Probes | None = None,
     lifespan: Lifespan[Any] | None = None,
+    *,
+    metrics_name: str = "api",
 ) -> FastAPI:
-    """A FastAPI app with the shop's error handling, CORS and operational routes.
+    """A FastAPI app with the shop's error handling, CORS, metrics and operational routes.
 
     `probes` check the stores for /healthz (by default the blocking clients of `services`,
-    each in a thread); `lifespan` opens and closes what the app holds beyond `services`.
+    each in a thread); `lifespan` opens and closes what the app holds beyond `services`;
+    `metrics_name` labels its requests in /metrics ("command", "query").
     """
     app = FastAPI(title=title, responses=ERROR_RESPONSES, lifespan=lifespan)
     app.state.services = services
@@ -54,7 +58,9 @@ def create_base_app(
             expose_headers=[POSITION_HEADER, "ETag", "Location", "Retry-After"],
         )
     install_error_handlers(app)
+    app.add_middleware(MetricsMiddleware, app_name=metrics_name)
     app.include_router(ops_router)
+    app.include_router(metrics_router)
     return app
 
 

@@ -1,127 +1,119 @@
-"""Following the event store from a position, the same way on PostgreSQL and SQLite.
+"""The head of the event store's log, kept current for every runner of a worker process.
 
-PostgreSQL: the library's subscription, woken by LISTEN/NOTIFY (and a nudge each second).
-SQLite has no subscription, so we read its notification log ourselves, backing off while idle.
+One watcher per process, whatever the number of projections. On PostgreSQL it holds one
+LISTEN connection on the events table's channel (the library NOTIFYs it in every insert
+transaction) and reads the newest notification id when woken; on SQLite, which has no
+LISTEN, it polls that id with a short idle backoff. Runners wait on the head and read their
+own topics up to it (`select_notifications(..., stop=head, topics=...)`). The table lock the
+library takes on insert makes ids commit in order, so reading up to a committed head never
+passes a late commit; the holes it leaves are rolled-back ids.
+
+A NOTIFY can be lost (a dropped connection, or an insert between reading the head and the
+LISTEN taking effect): the watcher re-reads the head at least every RECHECK_SECONDS anyway.
 """
 
 from __future__ import annotations
 
-import queue
+import logging
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from typing import Any
 
-from eventsourcing.persistence import ApplicationRecorder, Notification
+from eventsourcing.persistence import ApplicationRecorder
 
-SELECT_LIMIT = 500
-# eventsourcing 9.5.6 runs its first select before its LISTEN is in place, so an event committed
-# in between wakes nobody until the next event arrives. Nudging the subscription this often
-# bounds that delay (and that of any lost NOTIFY) instead of leaving a view stuck.
-NUDGE_SECONDS = 1.0
+log = logging.getLogger("shop.worker")
+
+RECHECK_SECONDS = 1.0
+IDLE_POLL_SECONDS = (0.01, 0.2)  # SQLite: from, to
+RECONNECT_SECONDS = (0.5, 15.0)
 
 
-class LogReader:
-    """Iterates notifications after `gt`, by polling the log with a short idle backoff."""
+class LogHead:
+    """The newest notification id; runners wait here for it to move past their position."""
 
-    def __init__(
-        self, recorder: ApplicationRecorder, gt: int, topics: Sequence[str], stop: threading.Event
-    ) -> None:
+    def __init__(self, recorder: ApplicationRecorder) -> None:
         self.recorder = recorder
-        self.position = gt
-        self.topics = list(topics)
-        self.stop_event = stop
+        self.head = 0
+        self.checked_at = 0.0  # monotonic time of the last successful read of the head
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
 
-    def __iter__(self) -> Iterator[Notification]:
-        idle = 0.01
-        while not self.stop_event.is_set():
-            batch = self.recorder.select_notifications(
-                start=self.position,
-                limit=SELECT_LIMIT,
-                topics=self.topics,
-                inclusive_of_start=False,
-            )
-            if batch:
-                idle = 0.01
-                self.position = batch[-1].id
-                yield from batch
-            else:
-                self.stop_event.wait(idle)
-                idle = min(idle * 2, 0.2)
+    def refresh(self) -> int:
+        """Read the head from the store and wake the runners if it moved."""
+        head = self.recorder.max_notification_id() or 0
+        self.checked_at = time.monotonic()
+        if head > self.head:
+            with self._changed:
+                self.head = head
+                self._changed.notify_all()
+        return head
 
-    def stop(self) -> None:
-        self.stop_event.set()
+    def wait_beyond(self, position: int, timeout: float) -> int:
+        """The head, once it is past `position` or `timeout` seconds have gone by."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.head > position, timeout)
+            return self.head
 
-
-class Follower:
-    """Feeds notifications into a queue from a background thread, so the runner can take
-    them in batches (one transaction per batch) and still notice a stop request."""
-
-    def __init__(self, recorder: ApplicationRecorder, gt: int) -> None:
-        self.recorder = recorder
-        self.queue: queue.Queue[Notification | BaseException] = queue.Queue(
-            maxsize=5 * SELECT_LIMIT
-        )
-        self._stop = threading.Event()
-        self._subscription: object | None = None
-        self._thread = threading.Thread(target=self._feed, args=(gt,), daemon=True)
+    def start(self, stop: threading.Event) -> None:
+        """Follow the store in a background thread until `stop` is set."""
+        self._refresh_quietly()  # a store down at start-up is retried by the thread
+        target = self._listen if _is_postgres(self.recorder) else self._poll
+        self._thread = threading.Thread(target=target, args=(stop,), name="log-head", daemon=True)
         self._thread.start()
 
-    def _feed(self, gt: int) -> None:
-        try:
-            if _has_real_subscribe(self.recorder):
-                with self.recorder.subscribe(gt=gt) as subscription:
-                    self._subscription = subscription
-                    threading.Thread(target=self._nudge, args=(subscription,), daemon=True).start()
-                    if self._stop.is_set():
-                        subscription.stop()
-                    for notification in subscription:
-                        self._put(notification)
-            else:
-                reader = LogReader(self.recorder, gt, (), self._stop)
-                self._subscription = reader
-                for notification in reader:
-                    self._put(notification)
-        except BaseException as error:  # surfaced to the runner, which decides what to do
-            self._put(error)
+    def join(self, timeout: float) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
 
-    def _nudge(self, subscription: object) -> None:
-        woken = getattr(subscription, "_has_been_notified", None)  # the library's wake-up
-        while woken is not None and not self._stop.wait(NUDGE_SECONDS):
-            woken.set()
+    # -- PostgreSQL: one LISTEN connection --------------------------------------------------
 
-    def _put(self, item: Notification | BaseException) -> None:
-        while not self._stop.is_set():
+    def _listen(self, stop: threading.Event) -> None:
+        import psycopg
+        from psycopg import sql
+
+        recorder: Any = self.recorder
+        channel = sql.SQL("LISTEN {0}").format(sql.Identifier(recorder.channel_name))
+        params = {k: v for k, v in recorder.datastore.pool.kwargs.items() if k != "row_factory"}
+        backoff = RECONNECT_SECONDS[0]
+        while not stop.is_set():
             try:
-                self.queue.put(item, timeout=0.2)
-                return
-            except queue.Full:
-                continue
+                with psycopg.connect(**params, autocommit=True, connect_timeout=5) as conn:
+                    conn.execute(channel)
+                    self.refresh()  # whatever was committed before the LISTEN took effect
+                    backoff = RECONNECT_SECONDS[0]
+                    while not stop.is_set():
+                        # Any NOTIFY, or none for RECHECK_SECONDS: read the head either way.
+                        for _ in conn.notifies(timeout=RECHECK_SECONDS, stop_after=1):
+                            pass
+                        self.refresh()
+            except Exception as error:
+                log.warning("log head: listener down (%s); reconnecting in %.1fs", error, backoff)
+                if stop.wait(backoff):
+                    return
+                backoff = min(backoff * 2, RECONNECT_SECONDS[1])
+                self._refresh_quietly()
 
-    def take(self, limit: int, timeout: float) -> list[Notification]:
-        """Up to `limit` notifications: waits for the first, then takes what is ready."""
+    def _refresh_quietly(self) -> None:
         try:
-            first = self.queue.get(timeout=timeout)
-        except queue.Empty:
-            return []
-        items = [first]
-        while len(items) < limit:
+            self.refresh()
+        except Exception:
+            log.debug("log head: store unavailable", exc_info=True)
+
+    # -- SQLite: poll ---------------------------------------------------------------------------
+
+    def _poll(self, stop: threading.Event) -> None:
+        idle = IDLE_POLL_SECONDS[0]
+        while not stop.wait(idle):
+            before = self.head
             try:
-                items.append(self.queue.get_nowait())
-            except queue.Empty:
-                break
-        for item in items:
-            if isinstance(item, BaseException):
-                raise item
-        return items  # type: ignore[return-value]
-
-    def close(self) -> None:
-        self._stop.set()
-        stopper = getattr(self._subscription, "stop", None)
-        if stopper is not None:
-            stopper()
-        self._thread.join(timeout=5)
+                moved = self.refresh() > before
+            except Exception:
+                log.debug("log head: store unavailable", exc_info=True)
+                moved = False
+            idle = IDLE_POLL_SECONDS[0] if moved else min(idle * 2, IDLE_POLL_SECONDS[1])
 
 
-def _has_real_subscribe(recorder: ApplicationRecorder) -> bool:
+def _is_postgres(recorder: ApplicationRecorder) -> bool:
     try:
         from eventsourcing.postgres import PostgresApplicationRecorder
     except ImportError:  # pragma: no cover - psycopg is a dependency

@@ -1,38 +1,47 @@
-"""GET /healthz for the worker process: its stores, and each projection's thread and lag.
-
-The worker has no web framework; a tiny threaded HTTP server is enough for a container
-healthcheck or a person with curl.
-"""
+"""GET /healthz and GET /metrics for the worker process, served by prometheus_client's WSGI
+server: its stores, each projection's state and lag, and the Prometheus metrics."""
 
 from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+from prometheus_client import make_wsgi_app
+from prometheus_client.exposition import ThreadingWSGIServer
 
 from infra.health import check_dependencies
-from infra.services import Services
-from workers.runner import ProjectionRunner
+from workers.metrics import worker_registry
+from workers.status import State
+
+if TYPE_CHECKING:
+    from workers.process import ProjectionWorker
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
-def worker_health(
-    services: Services, runners: list[ProjectionRunner], threads: list[threading.Thread]
-) -> tuple[int, dict[str, object]]:
-    checks = check_dependencies(services)
-    head = services.shop.position() if checks["event_store"] == "ok" else None
+def worker_health(worker: ProjectionWorker) -> tuple[int, dict[str, object]]:
+    checks = check_dependencies(worker.services)
+    head = worker.head.head
     projections: dict[str, object] = {}
-    for runner, thread in zip(runners, threads, strict=True):
-        try:
-            position: int | None = runner.store.position()
-        except Exception:
-            position = None
+    for runner, thread in zip(worker.runners, worker.threads, strict=True):
+        status = runner.status
         projections[runner.name] = {
             "running": thread.is_alive(),
-            "position": position,
-            "lag": None if head is None or position is None else max(0, head - position),
+            "state": status.state,
+            "position": status.position,
+            "head": head,
+            "lag": max(0, head - status.position),
+            "last_error": status.last_error,
+            "failed_position": status.failed.position if status.failed else None,
         }
-    healthy = all(v in ("ok", "not configured") for v in checks.values()) and all(
-        thread.is_alive() for thread in threads
+    healthy = (
+        all(v in ("ok", "not configured") for v in checks.values())
+        and all(thread.is_alive() for thread in worker.threads)
+        and not any(r.status.state == State.STOPPED_ON_ERROR for r in worker.runners)
     )
     body: dict[str, object] = {
         "status": "ok" if healthy else "degraded",
@@ -42,30 +51,38 @@ def worker_health(
     return (200 if healthy else 503), body
 
 
-def serve_health(
-    host: str,
-    port: int,
-    services: Services,
-    runners: list[ProjectionRunner],
-    threads: list[threading.Thread],
-) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            status, body = (
-                worker_health(services, runners, threads)
-                if self.path == "/healthz"
-                else (404, {"detail": "not found"})
-            )
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+def health_app(
+    worker: ProjectionWorker,
+) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+    metrics = make_wsgi_app(worker_registry(worker.collector))
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass  # healthchecks every few seconds would drown the worker's own log
+    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == "/metrics":
+            return metrics(environ, start_response)
+        if path == "/healthz":
+            code, body = worker_health(worker)
+        else:
+            code, body = 404, {"detail": "not found"}
+        payload = json.dumps(body).encode()
+        reason = {200: "OK", 404: "Not Found", 503: "Service Unavailable"}[code]
+        start_response(
+            f"{code} {reason}",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
+        )
+        return [payload]
 
-    server = ThreadingHTTPServer((host, port), Handler)
+    return app
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # healthchecks and scrapes every few seconds would drown the worker's own log
+
+
+def serve_health(host: str, port: int, worker: ProjectionWorker) -> ThreadingWSGIServer:
+    server = make_server(
+        host, port, health_app(worker), ThreadingWSGIServer, handler_class=_QuietHandler
+    )
     threading.Thread(target=server.serve_forever, name="worker-health", daemon=True).start()
     return server

@@ -1,52 +1,84 @@
-"""The worker process: one runner thread per projection, stopped cleanly by a signal."""
+"""The worker process: one log-head watcher, one runner thread per projection, stopped
+cleanly by a signal.
+
+Connections to the event store's PostgreSQL: one LISTEN connection (the watcher) and one pool
+of WORKER_POOL_SIZE (≤ 4 by default), shared by every runner, whatever their number.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
 
+from infra.read_store import views_metadata
 from infra.services import Services
 from infra.settings import Settings
+from projections.base import Projection
 from projections.registry import projections_for
 from workers.expiry import UnpaidOrderExpiry
+from workers.follow import LogHead
 from workers.health import serve_health
 from workers.lease import Lease
+from workers.metrics import WorkerCollector
 from workers.runner import ProjectionRunner, worker_owner
 from workers.view_stores import view_store_for
 
 LEASE_TTL_SECONDS = 10.0
 
 
-def build_runners(
-    services: Services, only: list[str] | None = None, lease_ttl: float = LEASE_TTL_SECONDS
-) -> list[ProjectionRunner]:
-    owner = worker_owner()
-    runners = []
-    for projection in projections_for(services.settings):
-        if only and projection.name not in only:
-            continue
-        store = view_store_for(
-            projection,
-            services.read_engine,
-            services.redis,
-            services.settings.redis_namespace,
-            services.shop.mapper,
-        )
-        lease = Lease(services.read_engine, projection.name, owner, lease_ttl)
-        runners.append(ProjectionRunner(services.shop, store, lease))
-    return runners
+class ProjectionWorker:
+    """The projections one process runs, sharing one watcher of the log head."""
 
-
-def start_runners(runners: list[ProjectionRunner], stop: threading.Event) -> list[threading.Thread]:
-    threads = [
-        threading.Thread(
-            target=runner.run, args=(stop,), name=f"projection-{runner.name}", daemon=True
+    def __init__(
+        self,
+        services: Services,
+        only: list[str] | None = None,
+        lease_ttl: float = LEASE_TTL_SECONDS,
+        projections: list[Projection] | None = None,
+    ) -> None:
+        """`projections`: the registry's (projections/registry.py) unless given."""
+        self.services = services
+        self.owner = worker_owner()
+        self.head = LogHead(services.shop.recorder)
+        self.runners: list[ProjectionRunner] = []
+        for projection in projections or projections_for(services.settings):
+            if only and projection.name not in only:
+                continue
+            store = view_store_for(
+                projection,
+                services.read_engine,
+                services.redis,
+                services.settings.redis_namespace,
+                services.shop.mapper,
+            )
+            lease = Lease(services.read_engine, projection.name, self.owner, lease_ttl)
+            self.runners.append(
+                ProjectionRunner(services.shop, store, lease, self.head, services.read_engine)
+            )
+        self.collector = WorkerCollector(
+            lambda: [runner.status for runner in self.runners], lambda: self.head.head
         )
-        for runner in runners
-    ]
-    for thread in threads:
-        thread.start()
-    return threads
+        self.threads: list[threading.Thread] = []
+
+    def start(self, stop: threading.Event) -> None:
+        views_metadata.create_all(self.services.read_engine)
+        self.head.start(stop)
+        self.threads = [
+            threading.Thread(
+                target=runner.run, args=(stop,), name=f"projection-{runner.name}", daemon=True
+            )
+            for runner in self.runners
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def join(self, timeout: float = 10.0) -> None:
+        for thread in self.threads:
+            thread.join(timeout)
+        self.head.join(timeout)
+
+    def runner(self, name: str) -> ProjectionRunner:
+        return next(runner for runner in self.runners if runner.name == name)
 
 
 def run_worker(
@@ -57,23 +89,22 @@ def run_worker(
     lease_ttl: float = LEASE_TTL_SECONDS,
 ) -> None:
     """Block until `stop` is set, running every (or the named) projection; with `health`
-    (host, port), also answer GET /healthz there."""
+    (host, port), also answer GET /healthz and GET /metrics there."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    services = Services(settings)
-    services.setup()
+    services = Services(settings, pool_size=settings.worker_pool_size)
     try:
-        runners = build_runners(services, only, lease_ttl)
-        threads = start_runners(runners, stop)
+        worker = ProjectionWorker(services, only, lease_ttl)
+        worker.start(stop)
         if settings.pending_order_ttl_seconds and not only:
             expiry = UnpaidOrderExpiry(
-                services, Lease(services.read_engine, "order-expiry", worker_owner(), lease_ttl * 9)
+                services, Lease(services.read_engine, "order-expiry", worker.owner, lease_ttl * 9)
             )
             threading.Thread(target=expiry.run, args=(stop,), name="expiry", daemon=True).start()
-        server = serve_health(*health, services, runners, threads) if health else None
+        server = serve_health(*health, worker) if health else None
         stop.wait()
         if server is not None:
             server.shutdown()
-        for thread in threads:
-            thread.join(timeout=10)
+            server.server_close()
+        worker.join()
     finally:
         services.close()

@@ -9,14 +9,16 @@ without noticing is stopped by the position compare-and-set in the view store).
 
 from __future__ import annotations
 
+import queue
 import re
 import socket
+import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from eventsourcing.persistence import ApplicationRecorder, Notification
 from sqlalchemy import Engine, inspect, select, update
@@ -28,12 +30,21 @@ from infra.services import Services
 from infra.settings import Settings, load_settings
 from projections.base import Projection, SqlProjection
 from projections.registry import projections_for
-from workers.follow import SELECT_LIMIT
 from workers.lease import Lease
+from workers.runner import ProjectionStopped, commit_or_stop, describe
+from workers.status import (
+    RunnerStatus,
+    State,
+    projection_skips,
+    projection_status,
+    skipped_positions,
+)
 from workers.view_stores import RedisViewStore, SqlViewStore, ViewStore, view_store_for
 
-BATCH_SIZE = 500
+BATCH_SIZE = 1000
 MAX_BATCH_SIZE = 10_000
+# Notifications read per query: replays read more than they commit at once when batches are small.
+PAGE = 2000
 # A rebuild renews its lease every third of this; a crashed rebuild frees it after this long.
 LEASE_TTL_SECONDS = 10.0
 
@@ -135,50 +146,151 @@ def replay(
     on_progress: ProgressCallback | None = None,
     after_batch: Callable[[], None] | None = None,
     until: int | None = None,
+    skips: frozenset[int] = frozenset(),
+    status: RunnerStatus | None = None,
+    status_engine: Engine | None = None,
 ) -> ReplayResult:
-    """Apply every notification after the store's position, `batch_size` per transaction,
-    until the log has nothing newer (or nothing up to `until`); the position ends at the last
-    notification applied."""
+    """Apply the projection's events after the store's position, `batch_size` per transaction,
+    until the log has nothing newer (or nothing up to `until`); the position ends at the head
+    of the log (or `until`). Only the projection's topics are read; `skips` are positions an
+    operator decided to skip. An event that fails stops the replay (ReplayError naming it),
+    with the events before it committed."""
     check_batch_size(batch_size)
     name = store.projection.name
-    position = store.position()
+    start = position = store.position()
     started = time.monotonic()
-    events = 0
-    # Read in pages of at least SELECT_LIMIT so small batches measure the commits, not reads.
-    page = max(batch_size, SELECT_LIMIT)
 
-    def newest() -> int:
+    def newest(after: int) -> int:
         top = recorder.max_notification_id() or 0
-        return max(top if until is None else min(top, until), position)
+        return max(top if until is None else min(top, until), after)
 
-    max_position = newest()
+    head = newest(position)
 
     def report(done: bool = False) -> None:
+        if status is not None and status_engine is not None:
+            status.position, status.head = position, head
+            status.persist(status_engine)
         if on_progress is not None:
             elapsed = time.monotonic() - started
-            on_progress(Progress(name, events, position, max_position, elapsed, done))
+            on_progress(Progress(name, position - start, position, head, elapsed, done))
 
     report()
-    while True:
-        notifications = recorder.select_notifications(
-            start=position, limit=page, stop=until, inclusive_of_start=False
-        )
-        if not notifications:
-            break
-        for chunk in _chunks(notifications, batch_size):
-            position = store.commit(chunk, position)
-            events += len(chunk)
-            if after_batch is not None:
-                after_batch()
-        max_position = newest()
-        report()
-    max_position = position
+    reader = _Reader(recorder, store, skips, position, head, newest, max(batch_size, PAGE))
+    try:
+        for page in reader:
+            head = max(head, page.head)
+            chunks = range(0, len(page.notifications), batch_size)
+            for offset in chunks:
+                chunk = page.notifications[offset : offset + batch_size]
+                events = page.events[offset : offset + batch_size]
+                new = page.end if offset + batch_size >= len(page.notifications) else chunk[-1].id
+                try:
+                    position = commit_or_stop(store, chunk, position, new, events)
+                except ProjectionStopped as stopped:
+                    raise _stopped(name, stopped) from None
+                if status is not None:
+                    status.applied(len(chunk))
+                if after_batch is not None:
+                    after_batch()
+            if not chunks:
+                position = store.advance(position, page.end)
+            report()
+    finally:
+        reader.close()
+    head = position
     report(done=True)
-    return ReplayResult(name, events, position, time.monotonic() - started)
+    return ReplayResult(name, position - start, position, time.monotonic() - started)
 
 
-def _chunks(items: Sequence[Notification], size: int) -> list[Sequence[Notification]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
+@dataclass(frozen=True)
+class _Page:
+    notifications: list[Notification]
+    events: list[Any]  # decoded; None where decoding failed (the store reports it)
+    end: int  # the position the view reaches with this page
+    head: int
+
+
+class _Reader:
+    """Reads and decodes the next pages in a thread while the current one is written: a view
+    store mostly waits on its database, and this overlaps that wait with the reading."""
+
+    def __init__(
+        self,
+        recorder: ApplicationRecorder,
+        store: ViewStore,
+        skips: frozenset[int],
+        position: int,
+        head: int,
+        newest: Callable[[int], int],
+        page: int,
+    ) -> None:
+        self.recorder, self.mapper = recorder, store.mapper
+        self.topics = sorted(store.projection.topics)
+        self.skips, self.newest, self.page = skips, newest, page
+        self.pages: queue.Queue[_Page | BaseException | None] = queue.Queue(maxsize=2)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(
+            target=self._read, args=(position, head), name="replay-reader", daemon=True
+        )
+        self.thread.start()
+
+    def _read(self, position: int, head: int) -> None:
+        try:
+            while position < head and not self.stop.is_set():
+                notifications = self.recorder.select_notifications(
+                    start=position,
+                    limit=self.page,
+                    stop=head,
+                    topics=self.topics,
+                    inclusive_of_start=False,
+                )
+                full = len(notifications) >= self.page
+                end = notifications[-1].id if full else head
+                wanted = [n for n in notifications if n.id not in self.skips]
+                self._put(_Page(wanted, [self._decode(n) for n in wanted], end, head))
+                position = end
+                if not full:
+                    head = self.newest(position)  # the log may have grown meanwhile
+            self._put(None)
+        except BaseException as error:  # raised again by the replaying thread
+            self._put(error)
+
+    def _decode(self, notification: Notification) -> Any:
+        try:
+            return self.mapper.to_domain_event(notification)
+        except Exception:
+            return None
+
+    def _put(self, item: _Page | BaseException | None) -> None:
+        while not self.stop.is_set():
+            try:
+                self.pages.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def __iter__(self) -> Iterator[_Page]:
+        while True:
+            item = self.pages.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=10)
+
+
+def _stopped(name: str, stopped: ProjectionStopped) -> ReplayError:
+    event = stopped.event
+    return ReplayError(
+        f"{name}: stopped at event {event.position} ({event.type}, aggregate"
+        f" {event.originator_id}): {describe(stopped.error)}; the view stays at position"
+        f" {stopped.stored}: fix the projection, or record a skip with"
+        f" `shop projections skip {name} --position {event.position} --reason ...`"
+    )
 
 
 def check_batch_size(batch_size: int) -> None:
@@ -199,7 +311,9 @@ def find_projection(settings: Settings, name: str) -> Projection:
     raise ReplayError(f"no projection named {name!r}; there are: {names}{hint}")
 
 
-def _store(services: Services, projection: Projection, engine: Engine | None = None) -> ViewStore:
+def store_for(
+    services: Services, projection: Projection, engine: Engine | None = None
+) -> ViewStore:
     try:
         return view_store_for(
             projection,
@@ -212,49 +326,10 @@ def _store(services: Services, projection: Projection, engine: Engine | None = N
         raise ReplayError(str(error)) from None
 
 
-# -- status --------------------------------------------------------------------------------------
+# -- leases --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ProjectionStatus:
-    name: str
-    kind: str
-    position: int
-    max_position: int
-    lease_holder: str | None  # an unexpired lease's owner
-
-    @property
-    def lag(self) -> int:
-        return max(0, self.max_position - self.position)
-
-
-def projection_statuses(services: Services) -> list[ProjectionStatus]:
-    """Each projection's position against the event store's newest notification id.
-
-    Read-only: a read store no worker has set up yet shows position 0 and no lease.
-    """
-    max_position = services.shop.position()
-    tables = set(inspect(services.read_engine).get_table_names())
-    statuses = []
-    for projection in projections_for(services.settings):
-        store = _store(services, projection)
-        ready = isinstance(store, RedisViewStore) or projection_positions.name in tables
-        holder = None
-        if projection_leases.name in tables:
-            holder = _lease_holder(services.read_engine, projection.name)
-        statuses.append(
-            ProjectionStatus(
-                name=projection.name,
-                kind=projection.kind,
-                position=store.position() if ready else 0,
-                max_position=max_position,
-                lease_holder=holder,
-            )
-        )
-    return statuses
-
-
-def _lease_holder(engine: Engine, name: str) -> str | None:
+def lease_holder(engine: Engine, name: str) -> str | None:
     with engine.connect() as conn:
         row = conn.execute(
             select(projection_leases.c.owner, projection_leases.c.expires_at).where(
@@ -287,12 +362,17 @@ def rebuild(
     """
     check_batch_size(batch_size)
     projection = find_projection(services.settings, name)
-    store = _store(services, projection)
+    store = store_for(services, projection)
+    engine = services.read_engine
     views_metadata.create_all(
-        services.read_engine, tables=[projection_positions, projection_leases]
+        engine,
+        tables=[projection_positions, projection_leases, projection_status, projection_skips],
     )
-    lease = Lease(services.read_engine, name, rebuild_owner(), lease_ttl)
+    lease = Lease(engine, name, rebuild_owner(), lease_ttl)
     _acquire(lease, lease_wait)
+    # The rebuild reports itself where the worker would: `shop projections status` shows it.
+    status = RunnerStatus(name, projection.kind, worker=lease.owner)
+    status.enter(State.REBUILDING)
     try:
         reset(store)
         return replay(
@@ -302,8 +382,16 @@ def rebuild(
             on_progress,
             after_batch=_keeper(lease),
             until=until,
+            skips=skipped_positions(engine, name),
+            status=status,
+            status_engine=engine,
         )
+    except ReplayError as error:
+        status.last_error = str(error)
+        raise
     finally:
+        status.enter(State.STOPPED)
+        status.persist(engine, force=True)
         lease.release()
 
 
@@ -316,7 +404,7 @@ def _acquire(lease: Lease, wait: float) -> None:
     while not lease.try_acquire():
         left = deadline - time.monotonic()
         if left <= 0:
-            holder = _lease_holder(lease.engine, lease.name) or "another process"
+            holder = lease_holder(lease.engine, lease.name) or "another process"
             waited = f" after waiting {wait:g}s" if wait else ""
             raise LeaseHeld(
                 f"the {lease.name} projection's lease is held by {holder}{waited}: stop the"
@@ -409,7 +497,7 @@ def replay_into(
                 f"{_safe(url)} already has {', '.join(taken)}: replay-into only builds into"
                 " a new read store (a fresh file or database)"
             )
-        store = _store(services, projection, engine)
+        store = store_for(services, projection, engine)
         store.setup()
         return replay(services.shop.recorder, store, batch_size, on_progress, until=until)
     finally:

@@ -6,6 +6,7 @@ under the lease, through the same ViewStore.commit) must reproduce them exactly.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -191,14 +192,29 @@ def test_rebuild_through_the_shop_command(shop: ShopUnderTest) -> None:
     assert snapshot(shop, only="catalog") == before
     assert position_of(shop, "catalog") == top
 
-    listed = shop_command(shop.settings, "projections", "list")
+    listed = shop_command(shop.settings, "projections", "status", "--json")
     assert listed.returncode == 0, listed.stderr
-    rows = {line.split()[0]: line.split() for line in listed.stdout.splitlines()[1:]}
-    assert rows["catalog"] == ["catalog", "sql", str(top), str(top), "0", "-"]
+    rows = {row["name"]: row for row in json.loads(listed.stdout)["projections"]}
+    catalog = rows["catalog"]
+    assert (catalog["kind"], catalog["position"], catalog["head"], catalog["lag"]) == (
+        "sql",
+        top,
+        top,
+        0,
+    )
+    # The worker was stopped and the rebuild has let go of the lease: nobody runs it now.
+    assert (catalog["state"], catalog["lease_holder"], catalog["last_error"]) == (
+        "not running",
+        None,
+        None,
+    )
     expected = {"catalog", "carts", "orders", "access"} | (
         {"product_cache"} if shop.settings.redis_url else set()
     )
     assert set(rows) == expected
+    table = shop_command(shop.settings, "projections", "status")
+    assert table.returncode == 0, table.stderr
+    assert "catalog" in table.stdout and "not running" in table.stdout
 
 
 # -- replay into a new read store --------------------------------------------------------------

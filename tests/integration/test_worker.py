@@ -28,7 +28,7 @@ from projections.product_cache import ProductCache
 from projections.registry import projections_for
 from tests.support.processes import SHOP_BIN, shop_env
 from tests.support.servers import ShopUnderTest, Worker, poll_until
-from workers.process import build_runners, start_runners
+from workers.process import ProjectionWorker
 
 WAIT = 30.0
 
@@ -414,10 +414,12 @@ def test_a_read_store_outage_pauses_the_runner_instead_of_ending_it(
 ) -> None:
     shop = shop_without_worker
     services = Services(settings)
-    services.setup()
     stop = threading.Event()
-    [runner] = build_runners(services, only=["catalog"], lease_ttl=3.0)
-    [thread] = start_runners([runner], stop)
+    worker = ProjectionWorker(services, only=["catalog"], lease_ttl=3.0)
+    [runner] = worker.runners
+    runner.retry_seconds = (0.2, 1.0)
+    worker.start(stop)
+    [thread] = worker.threads
     try:
         first = shop.create_product(name="Before the outage")
         assert shop.services.positions.wait("catalog", position_of(first), WAIT)
@@ -425,24 +427,31 @@ def test_a_read_store_outage_pauses_the_runner_instead_of_ending_it(
         # The read store goes away: a port where nothing listens.
         healthy = runner.store.engine
         dead = make_engine("mysql+pymysql://root@127.0.0.1:1/gone")
-        runner.store.engine = runner.lease.engine = dead
+        runner.store.engine = runner.lease.engine = runner.status_engine = dead
         second = shop.create_product(name="During the outage")
         # Let it fail more than once: a runner that survives its first failure retries.
         poll_until(
-            lambda: len(errors(caplog)) >= 2 or not thread.is_alive(),
+            lambda: runner.status.failures >= 2 or not thread.is_alive(),
             WAIT,
             "the runner to hit the outage",
         )
+        # It says so once (one line per state change, not one per attempt), and reports it.
+        assert len(errors(caplog)) == 1, [r.getMessage() for r in errors(caplog)]
+        assert "store unavailable" in errors(caplog)[0].getMessage()
+        assert runner.status.state == "stopped on error"
+        assert runner.status.last_error and "OperationalError" in runner.status.last_error
         # The read store comes back: the same runner carries on from its stored position.
-        runner.store.engine = runner.lease.engine = healthy
+        runner.store.engine = runner.lease.engine = runner.status_engine = healthy
         assert shop.services.positions.wait("catalog", position_of(second), WAIT), (
             f"the runner did not recover (thread alive: {thread.is_alive()})"
         )
         assert thread.is_alive()
+        poll_until(lambda: runner.status.failures == 0, WAIT, "the runner to say it resumed")
+        assert runner.status.last_error is None
         dead.dispose()
     finally:
         stop.set()
-        thread.join(15)
+        worker.join(15)
         services.close()
     names = sorted(row[0] for row in view_rows(shop).values())
     assert names == ["Before the outage", "During the outage"]

@@ -18,7 +18,7 @@ from entrypoints.gateway import Gateway
 from infra.services import Services
 from infra.settings import Settings
 from query_api.app import create_app as create_query_app
-from workers.process import build_runners, start_runners
+from workers.process import ProjectionWorker
 
 POSITION = "X-Event-Position"
 
@@ -41,18 +41,20 @@ def poll_until(predicate: object, timeout: float, what: str) -> None:
 class Worker:
     """The projection worker, in threads of this process, with its own connections."""
 
-    def __init__(self, settings: Settings, lease_ttl: float = 3.0) -> None:
-        self.services = Services(settings)
-        self.services.setup()
+    def __init__(
+        self, settings: Settings, lease_ttl: float = 3.0, only: list[str] | None = None
+    ) -> None:
+        self.services = Services(settings, pool_size=settings.worker_pool_size)
         self.stop_event = threading.Event()
-        self.threads = start_runners(
-            build_runners(self.services, lease_ttl=lease_ttl), self.stop_event
-        )
+        self.projections = ProjectionWorker(self.services, only, lease_ttl=lease_ttl)
+        for runner in self.projections.runners:
+            runner.retry_seconds = (0.2, 2.0)  # a failing test projection retries soon
+        self.projections.start(self.stop_event)
+        self.threads = self.projections.threads
 
     def stop(self) -> None:
         self.stop_event.set()
-        for thread in self.threads:
-            thread.join(timeout=15)
+        self.projections.join(timeout=15)
         self.services.close()
 
 
