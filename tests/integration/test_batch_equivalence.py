@@ -65,7 +65,7 @@ def record(app: Shop, ops: list[tuple[Any, ...]]) -> tuple[list[Product | None],
             if kind in ("add", "remove", "checkout"):
                 cart = carts[args[0]]
                 if kind == "checkout":
-                    cart.check_out(uuid.uuid4())
+                    cart.check_out(uuid.uuid4(), next_cart_id=uuid.uuid4())
                 else:
                     product = stock[args[1]]
                     if product is None:
