@@ -368,7 +368,8 @@ def _replay(run: Callable[..., ReplayResult], done: str) -> None:
     `done` names the outcome, with {name} for the projection."""
     import sys
 
-    from workers.replay import ProgressPrinter, ReplayError
+    from infra.progress import ProgressPrinter
+    from workers.replay import ReplayError
 
     services = _projection_services()
     try:
@@ -393,7 +394,7 @@ def rebuild_projection(
     ),
 ) -> None:
     """Empty a live view and replay the whole event history into it, holding its lease."""
-    from workers.replay import rebuild
+    from workers.bluegreen import rebuild
 
     _replay(
         lambda services, progress: rebuild(services, name, batch_size, wait, progress),
