@@ -10,7 +10,6 @@ import json
 import re
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from typer.testing import CliRunner
 
 from entrypoints.cli import app as shop_cli
 from infra.db import make_engine
+from infra.progress import Progress
 from infra.read_store import projection_positions
 from infra.settings import Settings
 from projections.base import RedisProjection, SqlProjection
@@ -27,7 +27,6 @@ from projections.registry import projections_for
 from tests.support.processes import shop_env
 from tests.support.servers import ShopUnderTest, Worker
 from tests.support.shopping import add, checkout, new_product, paid_order, person
-from infra.progress import Progress
 from workers.bluegreen import rebuild
 from workers.lease import Lease
 from workers.replay import LeaseHeld, ReplayError, replay_into
@@ -141,9 +140,7 @@ def test_rebuild_reproduces_every_view_and_the_worker_carries_on(shop: ShopUnder
     # Blue/green, with the worker running: each view is rebuilt beside the live one.
     progress: list[Progress] = []
     names = [projection.name for projection in projections_for(shop.settings)]
-    results = {
-        name: rebuild(shop.services, name, 2, on_progress=progress.append) for name in names
-    }
+    results = {name: rebuild(shop.services, name, 2, on_progress=progress.append) for name in names}
 
     assert snapshot(shop) == before
     assert top == shop.services.shop.position()
