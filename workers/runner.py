@@ -43,6 +43,7 @@ from workers.view_stores import EventFailed, FailedEvent, PositionConflict, View
 log = logging.getLogger("shop.worker")
 
 BATCH_SIZE = 500
+REBUILD_BATCH_SIZE = 1000
 ADVANCE_SECONDS = 0.05
 RETRY_SECONDS = (0.5, 30.0)
 
@@ -107,6 +108,7 @@ class ProjectionRunner:
         self.batch_size = batch_size
         self.status = RunnerStatus(self.name, store.projection.kind)
         self.retry_seconds = RETRY_SECONDS
+        self.rebuild_batch_size = REBUILD_BATCH_SIZE  # events per transaction of a rebuild
         self._skips: frozenset[int] = frozenset()
 
     # -- the loop ------------------------------------------------------------------------------
@@ -184,6 +186,7 @@ class ProjectionRunner:
             engine,
             self.lease.owner,
             skips=self._load_skips(),
+            batch_size=self.rebuild_batch_size,
             lease_ttl=self.lease.ttl,
             status=self.status,
             stop=stop,
