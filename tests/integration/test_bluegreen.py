@@ -32,7 +32,7 @@ from workers.lease import Lease
 from workers.process import ProjectionWorker
 from workers.replay import store_for
 from workers.status import State
-from workers.versions import LIVE, SWITCHING, read_version
+from workers.versions import LIVE, SWITCHING, ViewVersion, read_version
 
 PRODUCTS = 30
 
@@ -144,9 +144,7 @@ def test_a_new_version_is_built_beside_the_live_one_and_switched_at_start_up(
     originals = sorted(f"Kettle {n}" for n in range(PRODUCTS))
     capitals = sorted(name.upper() for name in originals)
     engine = shop.services.read_engine
-    assert read_version(engine, "catalog") == read_version(engine, "catalog").__class__(
-        "catalog", 1, LIVE, None, None
-    )
+    assert read_version(engine, "catalog") == ViewVersion("catalog", 1, LIVE, None, None)
     stop_fixture_worker(shop)  # a deployment: the old worker goes, the new one starts
 
     with Reader(shop.url) as reader, worker(shop, ShoutingCatalog()) as new:
@@ -170,9 +168,7 @@ def test_a_new_version_is_built_beside_the_live_one_and_switched_at_start_up(
         assert kinds == sorted(kinds)  # old, then new, never back
 
         # Switched: the version row, no shadow left behind, and the new worker follows on.
-        assert read_version(engine, "catalog") == read_version(engine, "catalog").__class__(
-            "catalog", 2, LIVE, None, None
-        )
+        assert read_version(engine, "catalog") == ViewVersion("catalog", 2, LIVE, None, None)
         assert leftovers(shop) == []
         created = shop.create_product(name="After the switch")
         assert "AFTER THE SWITCH" in catalog_names(shop, int(created.headers["X-Event-Position"]))
@@ -249,7 +245,7 @@ def test_a_redis_view_is_rebuilt_beside_the_live_one(shop: ShopUnderTest) -> Non
     assert redis is not None
     cache = ProductCache(shop.settings.redis_namespace)
 
-    def hashes() -> dict[str, dict[str, str]]:
+    def hashes() -> dict[Any, Any]:
         return {key: redis.hgetall(key) for key in redis.scan_iter(match=cache.key() + ":*")}
 
     before = hashes()
