@@ -24,7 +24,7 @@ from eventsourcing.persistence import ApplicationRecorder, Notification
 from sqlalchemy import Engine, inspect, select, update
 from sqlalchemy.engine import make_url
 
-from infra.db import make_engine, sqlalchemy_url
+from infra.db import sqlalchemy_url
 from infra.progress import Progress, ProgressCallback
 from infra.read_store import projection_leases, projection_positions, views_metadata
 from infra.services import Services
@@ -348,41 +348,7 @@ def _glob_escape(text: str) -> str:
 # -- replay into another read store --------------------------------------------------------------
 
 
-def replay_into(
-    services: Services,
-    name: str,
-    read_store_url: str,
-    batch_size: int = BATCH_SIZE,
-    on_progress: ProgressCallback | None = None,
-    until: int | None = None,
-) -> ReplayResult:
-    """Build the SQL view `name` from the history into a new read store (for analysis):
-    all of it, or up to position `until` (the view as it stood then).
-
-    The live read store is neither read nor written; a store that already has the view's
-    tables is refused, so a mistyped URL cannot overwrite anything.
-    """
-    check_batch_size(batch_size)
-    projection = find_projection(services.settings, name)
-    if not isinstance(projection, SqlProjection):
-        raise ReplayError(f"{name} is a {projection.kind} view: replay-into builds SQL views only")
-    url = _checked_read_store_url(services.settings, read_store_url)
-    engine = make_engine(url, pool_size=1)
-    try:
-        taken = _already_there(engine, projection)
-        if taken:
-            raise ReplayError(
-                f"{_safe(url)} already has {', '.join(taken)}: replay-into only builds into"
-                " a new read store (a fresh file or database)"
-            )
-        store = store_for(services, projection, engine)
-        store.setup()
-        return replay(services.shop.recorder, store, batch_size, on_progress, until=until)
-    finally:
-        engine.dispose()
-
-
-def _already_there(engine: Engine, projection: SqlProjection) -> list[str]:
+def already_there(engine: Engine, projection: SqlProjection) -> list[str]:
     """The projection's tables (or position) the target store already has: other views may
     share an analysis store, this one must start from nothing."""
     existing = set(inspect(engine).get_table_names())
@@ -399,7 +365,7 @@ def _already_there(engine: Engine, projection: SqlProjection) -> list[str]:
     return taken
 
 
-def _checked_read_store_url(settings: Settings, url: str) -> str:
+def checked_read_store_url(settings: Settings, url: str) -> str:
     try:
         load_settings(**{**settings.model_dump(), "read_store_url": url})
     except SystemExit as error:  # SettingsError: a one-line message naming the setting
@@ -416,5 +382,5 @@ def _store_identity(url: str) -> tuple[object, ...]:
     return (parsed.get_backend_name(), parsed.host, parsed.port or 3306, parsed.database)
 
 
-def _safe(url: str) -> str:
+def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)

@@ -21,6 +21,7 @@ from entrypoints.cli import app as shop_cli
 from infra.db import make_engine
 from infra.progress import Progress
 from infra.read_store import projection_positions
+from projections.catalog import catalog_products
 from infra.settings import Settings
 from projections.base import RedisProjection, SqlProjection
 from projections.registry import projections_for
@@ -29,7 +30,8 @@ from tests.support.servers import ShopUnderTest, Worker
 from tests.support.shopping import add, checkout, new_product, paid_order, person
 from workers.bluegreen import rebuild
 from workers.lease import Lease
-from workers.replay import LeaseHeld, ReplayError, replay_into
+from workers.analysis import replay_into
+from workers.replay import LeaseHeld, ReplayError
 
 SHOP_CLI = Path(sys.executable).with_name("shop")
 PROGRESS_LINE = r"\[#+\] position {max}/{max} \(100\.0%\)\s+[\d,]+ events/s\s+ETA 0:00:00"
@@ -247,8 +249,16 @@ def test_replay_into_a_new_read_store(shop: ShopUnderTest, tmp_path: Path) -> No
     assert snapshot(shop) == live
     assert {name: position_of(shop, name) for name in live} == live_positions
 
-    with pytest.raises(ReplayError, match="already has catalog_products"):
-        replay_into(shop.services, "catalog", analysis_url)
+    # Again: it carries on from its stored position (nothing new to do).
+    again = replay_into(shop.services, "catalog", analysis_url)
+    assert (again.position, again.events) == (top, 0)
+    # A store with the view's tables that no replay wrote is never written into.
+    foreign_url = f"sqlite:///{tmp_path}/foreign.db"
+    foreign = make_engine(foreign_url)
+    catalog_products.create(foreign)
+    foreign.dispose()
+    with pytest.raises(ReplayError, match="already has catalog_products, not written by a replay"):
+        replay_into(shop.services, "catalog", foreign_url)
     with pytest.raises(ReplayError, match="live read store"):
         replay_into(shop.services, "catalog", shop.settings.read_store_url)
     with pytest.raises(ReplayError, match="no projection named 'nope'"):
@@ -272,7 +282,7 @@ def test_replay_into_a_new_read_store(shop: ShopUnderTest, tmp_path: Path) -> No
             env=shop_env(shop.settings),
         )
         assert ran.exit_code == 0, ran.output
-        assert f"replayed {name} into the new store" in ran.output
+        assert f"replayed {name} into {url}" in ran.output
         assert ran.output.endswith(f"position {reached}\n")
         engine = make_engine(url)
         try:
