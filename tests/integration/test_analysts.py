@@ -39,10 +39,9 @@ def doc_command(*, follow: bool) -> list[str]:
     for block in blocks("sh"):
         text = block.replace("\\\n", " ")
         for line in text.splitlines():
-            if line.startswith(f".venv/bin/shop projections replay {SPEC}"):
-                if ("--follow" in line) == follow:
-                    args = shlex.split(line)
-                    return [str(SHOP_BIN), *args[1:]]
+            ours = line.startswith(f".venv/bin/shop projections replay {SPEC}")
+            if ours and ("--follow" in line) == follow:
+                return [str(SHOP_BIN), *shlex.split(line)[1:]]
     raise AssertionError("the doc lost its replay command")
 
 

@@ -21,16 +21,16 @@ from entrypoints.cli import app as shop_cli
 from infra.db import make_engine
 from infra.progress import Progress
 from infra.read_store import projection_positions
-from projections.catalog import catalog_products
 from infra.settings import Settings
 from projections.base import RedisProjection, SqlProjection
+from projections.catalog import catalog_products
 from projections.registry import projections_for
 from tests.support.processes import shop_env
 from tests.support.servers import ShopUnderTest, Worker
 from tests.support.shopping import add, checkout, new_product, paid_order, person
+from workers.analysis import replay_into
 from workers.bluegreen import rebuild
 from workers.lease import Lease
-from workers.analysis import replay_into
 from workers.replay import LeaseHeld, ReplayError
 
 SHOP_CLI = Path(sys.executable).with_name("shop")
