@@ -174,8 +174,8 @@ class SqlTarget:
                     f"ALTER TABLE {_quote(conn, shadow.name)} RENAME TO {_quote(conn, live.name)}"
                 )
             self._bookkeeping(conn, version)
-            for live in self.shadows:
-                conn.exec_driver_sql(f"DROP TABLE {_quote(conn, live.name + OLD)}")
+            for live in self.shadows:  # a table new in this version had no old one
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_quote(conn, live.name + OLD)}")
 
     def _rename_tables(self) -> None:
         """One RENAME TABLE for every table: atomic on MariaDB, and committed on its own."""

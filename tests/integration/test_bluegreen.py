@@ -33,6 +33,7 @@ from workers.process import ProjectionWorker
 from workers.replay import store_for
 from workers.status import State
 from workers.versions import LIVE, SWITCHING, ViewVersion, read_version
+from workers.view_stores import PositionConflict
 
 PRODUCTS = 30
 
@@ -220,7 +221,11 @@ def test_a_switch_cut_short_is_recovered_by_the_next_worker(
     renamed = engine.dialect.name != "sqlite"
     assert ("catalog_products__next" in inspect(engine).get_table_names()) is not renamed
 
-    # The fence holds the version 1 worker back: nothing it applies can be committed.
+    # The fence holds every live writer back: no commit, not even a move of the position.
+    live = store_for(shop.services, CatalogView())
+    at = live.position()
+    with pytest.raises(PositionConflict, match="or is being switched"):
+        live.advance(at, at)
     stop_fixture_worker(shop)
     created = shop.create_product(name="During the fence")
     during = int(created.headers["X-Event-Position"])
