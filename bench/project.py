@@ -273,8 +273,8 @@ def sql_view_names(settings: Settings) -> list[str]:
 
 
 def replay_into(services: Any, name: str, read_store_url: str, until: int) -> Replayed:
-    """`shop projections replay-into NAME --read-store-url URL` up to `until`."""
-    from workers.replay import replay_into as replay
+    """`shop projections replay NAME --into URL` up to `until`."""
+    from workers.analysis import replay_into as replay
 
     result = replay(services, name, read_store_url, until=until)
     return Replayed(name, result.events, result.seconds)

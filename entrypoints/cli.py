@@ -6,6 +6,7 @@ import os
 import signal
 import threading
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -187,6 +188,57 @@ def run() -> None:
     run_local_shop()
 
 
+# -- the event log: export for analysts --------------------------------------------------------
+
+events = typer.Typer(help="The event log: export it for analysis.", no_args_is_help=True)
+app.add_typer(events, name="events")
+
+
+class ExportFormat(StrEnum):
+    jsonl = "jsonl"
+    parquet = "parquet"
+
+
+@events.command("export")
+def export_events(
+    fmt: ExportFormat = typer.Option(ExportFormat.jsonl, "--format", help="jsonl or parquet"),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write to this file (default: stdout; Parquet needs one)"
+    ),
+    types: str | None = typer.Option(
+        None, help="Comma-separated event types: OrderPlaced, Order.OrderPlaced or the topic"
+    ),
+    since: str | None = typer.Option(None, help="From this position or time (ISO 8601), inclusive"),
+    until: str | None = typer.Option(None, help="Up to this position or time, inclusive"),
+    aggregate: str | None = typer.Option(None, help="Only this aggregate's events (its id)"),
+) -> None:
+    """Stream the events, decoded, one JSON object per event (position, time, type, aggregate
+    id and version, and its fields), with a progress bar on stderr. Events hold no personal
+    data."""
+    import sys
+
+    from infra.event_export import ExportError, ExportFilter, export_events
+    from infra.progress import ProgressPrinter
+
+    try:
+        wanted = ExportFilter.parse(types, since, until, aggregate)
+        if fmt is ExportFormat.parquet and output is None:
+            raise ExportError("Parquet goes to a file: give --output FILE")
+    except ExportError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    services = _projection_services()
+    try:
+        recorder, mapper = services.shop.recorder, services.shop.mapper
+        count = export_events(
+            recorder, mapper, wanted, fmt.value, output or sys.stdout, ProgressPrinter(sys.stderr)
+        )
+    finally:
+        services.close()
+    where = f" to {output}" if output else ""
+    typer.echo(f"exported {count} events{where}", err=True)
+
+
 # -- projections: status, rebuild, replay for analysts ---------------------------------------
 
 projections = typer.Typer(help="Projections: status, rebuild, replay.", no_args_is_help=True)
@@ -241,6 +293,9 @@ def _print_reports(reports: list[ProjectionReport]) -> None:
     colours = {"running": "green", "stopped on error": "bold red", "not running": "yellow"}
     for r in reports:
         state = f"[{colours.get(r.state, 'cyan')}]{r.state}[/]"
+        if r.rebuild_version is not None:
+            state += f" (v{r.rebuild_version} at {r.rebuild_position or 0})"
+        name = f"{r.name} (analysis)" if r.own else r.name
         error = r.last_error or ""
         if r.failed_position is not None:
             error = (
@@ -248,7 +303,7 @@ def _print_reports(reports: list[ProjectionReport]) -> None:
                 f" {error}"
             )
         table.add_row(
-            r.name,
+            name,
             r.kind,
             state,
             str(r.position),
@@ -316,7 +371,8 @@ def _replay(run: Callable[..., ReplayResult], done: str) -> None:
     `done` names the outcome, with {name} for the projection."""
     import sys
 
-    from workers.replay import ProgressPrinter, ReplayError
+    from infra.progress import ProgressPrinter
+    from workers.replay import ReplayError
 
     services = _projection_services()
     try:
@@ -341,7 +397,7 @@ def rebuild_projection(
     ),
 ) -> None:
     """Empty a live view and replay the whole event history into it, holding its lease."""
-    from workers.replay import rebuild
+    from workers.bluegreen import rebuild
 
     _replay(
         lambda services, progress: rebuild(services, name, batch_size, wait, progress),
@@ -349,26 +405,94 @@ def rebuild_projection(
     )
 
 
-@projections.command("replay-into")
-def replay_projection_into(
-    name: str = typer.Argument(..., help="An SQL projection (see `shop projections status`)"),
-    read_store_url: str = typer.Option(
-        ..., help="A new read store, e.g. sqlite:///var/analysis.db (never the live one)"
+@projections.command("replay")
+def replay_projection(
+    target: str = typer.Argument(
+        ..., help="A projection of the shop (its name), or your own class: my_module:MyProjection"
+    ),
+    into: str = typer.Option(
+        ...,
+        "--into",
+        help="The store to build it in, e.g. sqlite:///var/analysis.db (not the live one)",
     ),
     batch_size: int = typer.Option(1000, min=1, max=10_000, help="Events per transaction"),
     until: int | None = typer.Option(
         None, min=0, help="Stop at this position: the view as it stood then"
     ),
+    follow: bool = typer.Option(False, "--follow", help="Then keep following the log (Ctrl-C)"),
+    metrics_port: int | None = typer.Option(
+        None, help="With --follow: serve GET /healthz and GET /metrics on this port"
+    ),
 ) -> None:
-    """Build a projection from the history into another, new read store."""
-    from workers.replay import replay_into
+    """Build a projection from the whole history into a store of its own, with a progress bar;
+    resumable (Ctrl-C, then the same command carries on from the stored position), and with
+    --follow it then keeps the view current as the worker does the shop's."""
+    import sys
 
-    _replay(
-        lambda services, progress: replay_into(
-            services, name, read_store_url, batch_size, progress, until
-        ),
-        "replayed {name} into the new store",
+    from infra.progress import Progress, ProgressPrinter
+    from workers.analysis import follow as follow_log
+    from workers.analysis import replay_into
+    from workers.replay import ReplayError
+
+    if follow and until is not None:
+        typer.echo("error: --until and --follow exclude each other", err=True)
+        raise typer.Exit(2)
+    printer = ProgressPrinter(sys.stderr)
+    last: list[Progress] = []
+
+    def progress(report: Progress) -> None:
+        last[:] = [report]
+        printer(report)
+
+    services = _projection_services()
+    try:
+        result = replay_into(services, target, into, batch_size, progress, until)
+    except ReplayError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        where = f" at position {last[0].position}" if last else ""
+        typer.echo(
+            f"\ninterrupted{where}: what was replayed is kept; run the same command again to"
+            " resume",
+            err=True,
+        )
+        raise typer.Exit(130) from None
+    finally:
+        services.close()
+    typer.echo(
+        f"replayed {result.name} into {into}: {result.events} events in {result.seconds:.1f}s"
+        f" ({result.rate:,.0f} events/s), position {result.position}"
     )
+    if not follow:
+        return
+    from infra.services import Services
+
+    typer.echo("following the log; Ctrl-C stops", err=True)
+    secret = os.environ.get("JWT_SECRET") or _NO_TOKENS_SIGNED
+    settings = load_settings(jwt_secret=secret)
+    live = Services(settings, pool_size=settings.worker_pool_size)
+    try:
+        health = ("127.0.0.1", metrics_port) if metrics_port else None
+        follow_log(live, target, into, _stop_on_signals(), health)
+    except ReplayError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        live.close()
+
+
+@projections.command("replay-into", hidden=True)
+def replay_projection_into(
+    name: str = typer.Argument(..., help="An SQL projection (see `shop projections status`)"),
+    read_store_url: str = typer.Option(..., help="A store of its own, never the live one"),
+    batch_size: int = typer.Option(1000, min=1, max=10_000, help="Events per transaction"),
+    until: int | None = typer.Option(
+        None, min=0, help="Stop at this position: the view as it stood then"
+    ),
+) -> None:
+    """The first name of `replay NAME --into URL`, kept for scripts."""
+    replay_projection(name, read_store_url, batch_size, until, False, None)
 
 
 def main() -> None:

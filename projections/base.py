@@ -35,6 +35,10 @@ class Projection:
 
     name: ClassVar[str]
     kind: ClassVar[str]  # "sql" or "redis"
+    # Bump it when a change of this code changes what the view holds (a new column, a fixed
+    # handler): the worker then rebuilds the view beside the live one at start-up and switches
+    # to it once it has caught up (blue/green, workers/bluegreen.py), with no downtime.
+    version: ClassVar[int] = 1
     _handlers: ClassVar[dict[str, Handler]]
     _by_class: ClassVar[dict[type, Handler | None]]  # replays apply millions: skip get_topic
 
@@ -97,9 +101,11 @@ class RedisProjection(Projection):
 
     def __init__(self, namespace: str) -> None:
         self.namespace = namespace
+        # Every key of the view starts with this; a blue/green rebuild builds under another.
+        self.prefix = f"{namespace}:{self.name}"
 
     def key(self, *parts: object) -> str:
-        return ":".join([self.namespace, self.name, *map(str, parts)])
+        return ":".join([self.prefix, *map(str, parts)])
 
     def apply(self, target: Pipeline, event: DomainEvent, position: int) -> None:
         super().apply(target, event, position)

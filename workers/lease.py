@@ -49,6 +49,32 @@ class Lease:
             )
             return taken.rowcount == 1
 
+    def take_over(self) -> None:
+        """Hold the lease whoever held it: a blue/green switch takes it from the live worker
+        (which stands by when its next renewal fails; the switch's fence stops its writes
+        before that, see workers/versions.py)."""
+        expires = time.time() + self.ttl
+        with self.engine.begin() as conn:
+            taken = conn.execute(
+                update(leases)
+                .where(leases.c.name == self.name)
+                .values(owner=self.owner, expires_at=expires)
+            )
+            if taken.rowcount == 0:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(
+                            insert(leases).values(
+                                name=self.name, owner=self.owner, expires_at=expires
+                            )
+                        )
+                except IntegrityError:
+                    conn.execute(
+                        update(leases)
+                        .where(leases.c.name == self.name)
+                        .values(owner=self.owner, expires_at=expires)
+                    )
+
     def renew(self) -> bool:
         with self.engine.begin() as conn:
             result = conn.execute(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import insert, inspect, select
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +23,7 @@ from workers.status import (
     projection_status,
     skips_of,
 )
+from workers.versions import projection_versions
 from workers.view_stores import FailedEvent, RedisViewStore
 
 # A status row older than this no longer says what the worker is doing now.
@@ -44,6 +46,10 @@ class ProjectionReport:
     failed_aggregate: str | None = None
     failures: int = 0
     skips: list[Skip] = field(default_factory=list)
+    version: int | None = None  # the code version the live view was built by
+    rebuild_version: int | None = None  # a build beside it, if one is under way
+    rebuild_position: int | None = None
+    own: bool = False  # an analyst's projection, replayed into a store of its own
 
     @property
     def lag(self) -> int:
@@ -70,6 +76,11 @@ class ProjectionReport:
             },
             "failures": self.failures,
             "skips": [skip.as_dict() for skip in self.skips],
+            "version": self.version,
+            "rebuild": None
+            if self.rebuild_version is None
+            else {"version": self.rebuild_version, "position": self.rebuild_position},
+            "analysis": self.own,
         }
 
 
@@ -84,6 +95,10 @@ def projection_reports(services: Services) -> list[ProjectionReport]:
         with engine.connect() as conn:
             rows = {row.name: row for row in conn.execute(select(projection_status))}
     skips = skips_of(engine) if projection_skips.name in tables else []
+    versions = {}
+    if projection_versions.name in tables:
+        with engine.connect() as conn:
+            versions = {row.name: row for row in conn.execute(select(projection_versions))}
     reports = []
     for projection in projections_for(services.settings):
         store = store_for(services, projection)
@@ -109,8 +124,44 @@ def projection_reports(services: Services) -> list[ProjectionReport]:
             if fresh and holder is not None:
                 report.events_per_second = row.events_per_second
                 report.lag_seconds = row.lag_seconds if report.lag else 0.0
+        version = versions.get(projection.name)
+        if version is not None:
+            report.version = version.version
+            report.rebuild_version = version.next_version
+            report.rebuild_position = version.build_position
+            if version.next_version is not None and report.state != State.REBUILDING:
+                building = lease_holder(engine, f"{projection.name}~next") is not None
+                report.state = State.REBUILDING if building else report.state
         reports.append(report)
+    known = {projection.name for projection in projections_for(services.settings)}
+    for name, row in sorted(rows.items()):
+        if name not in known:  # an analyst's projection, reporting from its own process
+            reports.append(_own_report(row, head, skips))
     return reports
+
+
+def _own_report(row: Any, head: int, skips: list[Skip]) -> ProjectionReport:
+    fresh = time.time() - row.updated_at < STALE_SECONDS
+    running = fresh and row.state not in (State.STOPPED, State.STANDBY)
+    report = ProjectionReport(
+        name=row.name,
+        kind="sql",
+        state=row.state if running else State.NOT_RUNNING,
+        position=row.position,
+        head=head,
+        lease_holder=row.worker if running else None,
+        last_error=row.last_error,
+        failed_position=row.failed_position,
+        failed_type=row.failed_type,
+        failed_aggregate=row.failed_aggregate,
+        failures=row.failures,
+        skips=[skip for skip in skips if skip.name == row.name],
+        own=True,
+    )
+    if running:
+        report.events_per_second = row.events_per_second
+        report.lag_seconds = row.lag_seconds if report.lag else 0.0
+    return report
 
 
 def _state(holder: str | None, reported: str | None, fresh: bool) -> str:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import threading
 
-from infra.read_store import views_metadata
+from sqlalchemy import Engine
+
+from infra.read_store import projection_leases, views_metadata
 from infra.services import Services
 from infra.settings import Settings
 from projections.base import Projection
@@ -21,6 +23,7 @@ from workers.health import serve_health
 from workers.lease import Lease
 from workers.metrics import WorkerCollector
 from workers.runner import ProjectionRunner, worker_owner
+from workers.status import projection_skips, projection_status
 from workers.view_stores import view_store_for
 
 LEASE_TTL_SECONDS = 10.0
@@ -35,9 +38,16 @@ class ProjectionWorker:
         only: list[str] | None = None,
         lease_ttl: float = LEASE_TTL_SECONDS,
         projections: list[Projection] | None = None,
+        engine: Engine | None = None,
+        status_engine: Engine | None = None,
     ) -> None:
-        """`projections`: the registry's (projections/registry.py) unless given."""
+        """`projections`: the registry's (projections/registry.py) unless given. `engine`:
+        the SQL store the views (and their leases) are in, `status_engine`: where their
+        status rows and skips are; the read store unless given (an analyst's replay
+        follows into a store of its own)."""
         self.services = services
+        self.engine = engine or services.read_engine
+        self.status_engine = status_engine or services.read_engine
         self.owner = worker_owner()
         self.head = LogHead(services.shop.recorder)
         self.runners: list[ProjectionRunner] = []
@@ -46,14 +56,14 @@ class ProjectionWorker:
                 continue
             store = view_store_for(
                 projection,
-                services.read_engine,
+                self.engine,
                 services.redis,
                 services.settings.redis_namespace,
                 services.shop.mapper,
             )
-            lease = Lease(services.read_engine, projection.name, self.owner, lease_ttl)
+            lease = Lease(self.engine, projection.name, self.owner, lease_ttl)
             self.runners.append(
-                ProjectionRunner(services.shop, store, lease, self.head, services.read_engine)
+                ProjectionRunner(services.shop, store, lease, self.head, self.status_engine)
             )
         self.collector = WorkerCollector(
             lambda: [runner.status for runner in self.runners], lambda: self.head.head
@@ -61,7 +71,12 @@ class ProjectionWorker:
         self.threads: list[threading.Thread] = []
 
     def start(self, stop: threading.Event) -> None:
-        views_metadata.create_all(self.services.read_engine)
+        if self.engine is self.services.read_engine:
+            views_metadata.create_all(self.services.read_engine)
+        else:
+            projection_leases.create(self.engine, checkfirst=True)
+            for table in (projection_status, projection_skips):
+                table.create(self.status_engine, checkfirst=True)
         self.head.start(stop)
         self.threads = [
             threading.Thread(

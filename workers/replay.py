@@ -18,13 +18,14 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder, Notification
 from sqlalchemy import Engine, inspect, select, update
 from sqlalchemy.engine import make_url
 
-from infra.db import make_engine, sqlalchemy_url
+from infra.db import sqlalchemy_url
+from infra.progress import Progress, ProgressCallback
 from infra.read_store import projection_leases, projection_positions, views_metadata
 from infra.services import Services
 from infra.settings import Settings, load_settings
@@ -34,10 +35,6 @@ from workers.lease import Lease
 from workers.runner import ProjectionStopped, commit_or_stop, describe
 from workers.status import (
     RunnerStatus,
-    State,
-    projection_skips,
-    projection_status,
-    skipped_positions,
 )
 from workers.view_stores import RedisViewStore, SqlViewStore, ViewStore, view_store_for
 
@@ -65,35 +62,6 @@ class LeaseLost(ReplayError):
 
 
 @dataclass(frozen=True)
-class Progress:
-    name: str
-    events: int  # notifications replayed so far (those the projection ignores included)
-    position: int
-    max_position: int
-    elapsed: float
-    done: bool = False
-
-    @property
-    def rate(self) -> float:
-        return self.events / self.elapsed if self.elapsed > 0 else 0.0
-
-    @property
-    def eta(self) -> float | None:
-        """Seconds left at the current rate (ids may have holes, so this errs long)."""
-        if self.done or self.position >= self.max_position:
-            return 0.0
-        return (self.max_position - self.position) / self.rate if self.rate else None
-
-    def line(self) -> str:
-        percent = 100.0 * self.position / self.max_position if self.max_position else 100.0
-        eta = "--:--:--" if self.eta is None else _clock(self.eta)
-        return (
-            f"{self.name}: position {self.position}/{self.max_position} ({percent:5.1f}%)"
-            f"  {self.rate:,.0f} events/s  ETA {eta}"
-        )
-
-
-@dataclass(frozen=True)
 class ReplayResult:
     name: str
     events: int
@@ -103,37 +71,6 @@ class ReplayResult:
     @property
     def rate(self) -> float:
         return self.events / self.seconds if self.seconds > 0 else 0.0
-
-
-ProgressCallback = Callable[[Progress], None]
-
-
-class ProgressPrinter:
-    """Progress lines on `stream`: rewritten in place on a terminal, one a second otherwise
-    (a log or a pipe gets whole lines). The first and the last line are always written."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
-        self.interval = 0.1 if self.tty else 1.0
-        self.last: float | None = None
-
-    def __call__(self, progress: Progress) -> None:
-        now = time.monotonic()
-        if not progress.done and self.last is not None and now - self.last < self.interval:
-            return
-        self.last = now
-        if self.tty:
-            end = "\n" if progress.done else ""
-            self.stream.write(f"\r{progress.line()}\x1b[K{end}")
-        else:
-            self.stream.write(progress.line() + "\n")
-        self.stream.flush()
-
-
-def _clock(seconds: float) -> str:
-    whole = int(seconds + 0.5)
-    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
 # -- the replay loop -------------------------------------------------------------------------------
@@ -172,7 +109,7 @@ def replay(
             status.persist(status_engine)
         if on_progress is not None:
             elapsed = time.monotonic() - started
-            on_progress(Progress(name, position - start, position, head, elapsed, done))
+            on_progress(Progress(name, position - start, position, head, elapsed, done, start))
 
     report()
     reader = _Reader(recorder, store, skips, position, head, newest, max(batch_size, PAGE))
@@ -341,90 +278,31 @@ def lease_holder(engine: Engine, name: str) -> str | None:
     return str(row.owner)
 
 
-# -- rebuild -------------------------------------------------------------------------------------
+# -- leases --------------------------------------------------------------------------------------
 
 
-def rebuild(
-    services: Services,
-    name: str,
-    batch_size: int = BATCH_SIZE,
-    lease_wait: float = 0.0,
-    on_progress: ProgressCallback | None = None,
-    lease_ttl: float = LEASE_TTL_SECONDS,
-    until: int | None = None,
-) -> ReplayResult:
-    """Empty the live view `name` and replay the whole history into it, under its lease.
-
-    Waits up to `lease_wait` seconds for a worker to let go of the lease, then raises
-    LeaseHeld naming the holder. The worker (standing by meanwhile) carries on from the
-    rebuilt position once the lease is released (so `until`, which stops the replay early,
-    only hands the rest to the worker).
-    """
-    check_batch_size(batch_size)
-    projection = find_projection(services.settings, name)
-    store = store_for(services, projection)
-    engine = services.read_engine
-    views_metadata.create_all(
-        engine,
-        tables=[projection_positions, projection_leases, projection_status, projection_skips],
-    )
-    lease = Lease(engine, name, rebuild_owner(), lease_ttl)
-    _acquire(lease, lease_wait)
-    # The rebuild reports itself where the worker would: `shop projections status` shows it.
-    status = RunnerStatus(name, projection.kind, worker=lease.owner)
-    status.enter(State.REBUILDING)
-    try:
-        reset(store)
-        return replay(
-            services.shop.recorder,
-            store,
-            batch_size,
-            on_progress,
-            after_batch=_keeper(lease),
-            until=until,
-            skips=skipped_positions(engine, name),
-            status=status,
-            status_engine=engine,
-        )
-    except ReplayError as error:
-        status.last_error = str(error)
-        raise
-    finally:
-        status.enter(State.STOPPED)
-        status.persist(engine, force=True)
-        lease.release()
-
-
-def rebuild_owner() -> str:
-    return f"rebuild@{socket.gethostname()}:{uuid.uuid4().hex[:8]}"[:64]
-
-
-def _acquire(lease: Lease, wait: float) -> None:
+def acquire(lease: Lease, wait: float, what: str | None = None) -> None:
+    """Take `lease`, waiting up to `wait` seconds for its holder to let go; LeaseHeld names
+    the holder otherwise."""
     deadline = time.monotonic() + wait
     while not lease.try_acquire():
         left = deadline - time.monotonic()
         if left <= 0:
             holder = lease_holder(lease.engine, lease.name) or "another process"
             waited = f" after waiting {wait:g}s" if wait else ""
+            subject = what or f"the {lease.name} projection's lease"
             raise LeaseHeld(
-                f"the {lease.name} projection's lease is held by {holder}{waited}: stop the"
-                " worker running it (or let it hand over with --wait SECONDS) and try again"
+                f"{subject} is held by {holder}{waited}: let it finish (or wait for it with"
+                " --wait SECONDS) and try again"
             )
         time.sleep(min(0.25, left))
 
 
-def _keeper(lease: Lease) -> Callable[[], None]:
-    """Renews the lease every third of its TTL; stops the rebuild if it has been taken."""
-    renewed = time.monotonic()
+def rebuild_owner() -> str:
+    return f"rebuild@{socket.gethostname()}:{uuid.uuid4().hex[:8]}"[:64]
 
-    def keep() -> None:
-        nonlocal renewed
-        if time.monotonic() - renewed > lease.ttl / 3:
-            if not lease.renew():
-                raise LeaseLost(f"lost the {lease.name} lease during the rebuild; run it again")
-            renewed = time.monotonic()
 
-    return keep
+# -- an in-place reset (tests replay a view into its own tables with it) -----------------------
 
 
 def reset(store: ViewStore) -> None:
@@ -470,41 +348,7 @@ def _glob_escape(text: str) -> str:
 # -- replay into another read store --------------------------------------------------------------
 
 
-def replay_into(
-    services: Services,
-    name: str,
-    read_store_url: str,
-    batch_size: int = BATCH_SIZE,
-    on_progress: ProgressCallback | None = None,
-    until: int | None = None,
-) -> ReplayResult:
-    """Build the SQL view `name` from the history into a new read store (for analysis):
-    all of it, or up to position `until` (the view as it stood then).
-
-    The live read store is neither read nor written; a store that already has the view's
-    tables is refused, so a mistyped URL cannot overwrite anything.
-    """
-    check_batch_size(batch_size)
-    projection = find_projection(services.settings, name)
-    if not isinstance(projection, SqlProjection):
-        raise ReplayError(f"{name} is a {projection.kind} view: replay-into builds SQL views only")
-    url = _checked_read_store_url(services.settings, read_store_url)
-    engine = make_engine(url, pool_size=1)
-    try:
-        taken = _already_there(engine, projection)
-        if taken:
-            raise ReplayError(
-                f"{_safe(url)} already has {', '.join(taken)}: replay-into only builds into"
-                " a new read store (a fresh file or database)"
-            )
-        store = store_for(services, projection, engine)
-        store.setup()
-        return replay(services.shop.recorder, store, batch_size, on_progress, until=until)
-    finally:
-        engine.dispose()
-
-
-def _already_there(engine: Engine, projection: SqlProjection) -> list[str]:
+def already_there(engine: Engine, projection: SqlProjection) -> list[str]:
     """The projection's tables (or position) the target store already has: other views may
     share an analysis store, this one must start from nothing."""
     existing = set(inspect(engine).get_table_names())
@@ -521,7 +365,7 @@ def _already_there(engine: Engine, projection: SqlProjection) -> list[str]:
     return taken
 
 
-def _checked_read_store_url(settings: Settings, url: str) -> str:
+def checked_read_store_url(settings: Settings, url: str) -> str:
     try:
         load_settings(**{**settings.model_dump(), "read_store_url": url})
     except SystemExit as error:  # SettingsError: a one-line message naming the setting
@@ -538,5 +382,5 @@ def _store_identity(url: str) -> tuple[object, ...]:
     return (parsed.get_backend_name(), parsed.host, parsed.port or 3306, parsed.database)
 
 
-def _safe(url: str) -> str:
+def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)

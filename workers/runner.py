@@ -37,11 +37,13 @@ from workers.follow import RECHECK_SECONDS, LogHead
 from workers.lease import Lease
 from workers.metrics import BATCH_EVENTS, BATCH_SECONDS, ERRORS, EVENTS
 from workers.status import RunnerStatus, State, skipped_positions
+from workers.versions import LIVE, SWITCHING, read_version
 from workers.view_stores import EventFailed, FailedEvent, PositionConflict, ViewStore
 
 log = logging.getLogger("shop.worker")
 
 BATCH_SIZE = 500
+REBUILD_BATCH_SIZE = 1000
 ADVANCE_SECONDS = 0.05
 RETRY_SECONDS = (0.5, 30.0)
 
@@ -106,6 +108,7 @@ class ProjectionRunner:
         self.batch_size = batch_size
         self.status = RunnerStatus(self.name, store.projection.kind)
         self.retry_seconds = RETRY_SECONDS
+        self.rebuild_batch_size = REBUILD_BATCH_SIZE  # events per transaction of a rebuild
         self._skips: frozenset[int] = frozenset()
 
     # -- the loop ------------------------------------------------------------------------------
@@ -121,6 +124,8 @@ class ProjectionRunner:
                 if not ready:
                     self.store.setup()
                     ready = True
+                if not self._at_code_version(stop):
+                    continue
                 if not self.lease.try_acquire():
                     if self._enter(State.STANDBY):
                         log.info("%s: lease held elsewhere, standing by", self.name)
@@ -142,6 +147,61 @@ class ProjectionRunner:
                 stop.wait(backoff)
                 backoff = min(backoff * 2, self.retry_seconds[1])
         self._enter(State.STOPPED)
+
+    def _at_code_version(self, stop: threading.Event) -> bool:
+        """True when the live view is this code's version. Otherwise rebuild it blue/green
+        (an older view, or an interrupted switch to this version; True once switched, with
+        the lease held), or stand by (a newer view: this worker runs outdated code)."""
+        from workers.bluegreen import BlueGreen, RebuildInterrupted, target_for
+        from workers.replay import LeaseHeld
+
+        engine = self.store.versions_engine
+        found = read_version(engine, self.store.position_name) if engine is not None else None
+        code = self.store.projection.version
+        if found is None or (found.state == LIVE and found.version == code):
+            return True
+        if found.version > code or (found.state == SWITCHING and found.next_version != code):
+            if self._enter(State.STANDBY):
+                log.warning(
+                    "%s: the live view is version %d%s; this worker runs version %d: standing by",
+                    self.name,
+                    found.version,
+                    f" (switching to {found.next_version})" if found.state == SWITCHING else "",
+                    code,
+                )
+            stop.wait(self.lease.ttl / 3)
+            return False
+        log.info(
+            "%s: the live view is version %d, this code is version %d: rebuilding it beside",
+            self.name,
+            found.version,
+            code,
+        )
+        self.status.worker = self.lease.owner
+        self._enter(State.REBUILDING)
+        assert engine is not None
+        job = BlueGreen(
+            self.shop.recorder,
+            target_for(self.store, engine),
+            engine,
+            self.lease.owner,
+            skips=self._load_skips(),
+            batch_size=self.rebuild_batch_size,
+            lease_ttl=self.lease.ttl,
+            status=self.status,
+            stop=stop,
+        )
+        try:
+            job.run(self.lease)
+        except LeaseHeld:
+            self.status.worker = None
+            if self._enter(State.STANDBY):
+                log.info("%s: another worker is rebuilding it; standing by", self.name)
+            stop.wait(self.lease.ttl / 3)
+            return False
+        except RebuildInterrupted:
+            return False
+        return True
 
     def _follow(self, stop: threading.Event) -> None:
         status = self.status

@@ -10,7 +10,6 @@ import json
 import re
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -20,17 +19,22 @@ from typer.testing import CliRunner
 
 from entrypoints.cli import app as shop_cli
 from infra.db import make_engine
+from infra.progress import Progress
 from infra.read_store import projection_positions
 from infra.settings import Settings
 from projections.base import RedisProjection, SqlProjection
+from projections.catalog import catalog_products
 from projections.registry import projections_for
 from tests.support.processes import shop_env
 from tests.support.servers import ShopUnderTest, Worker
 from tests.support.shopping import add, checkout, new_product, paid_order, person
-from workers.replay import LeaseHeld, Progress, ReplayError, rebuild, replay_into
+from workers.analysis import replay_into
+from workers.bluegreen import rebuild
+from workers.lease import Lease
+from workers.replay import LeaseHeld, ReplayError
 
 SHOP_CLI = Path(sys.executable).with_name("shop")
-PROGRESS_LINE = r"position {max}/{max} \(100\.0%\)\s+[\d,]+ events/s\s+ETA 0:00:00"
+PROGRESS_LINE = r"\[#+\] position {max}/{max} \(100\.0%\)\s+[\d,]+ events/s\s+ETA 0:00:00"
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -126,25 +130,19 @@ def test_rebuild_reproduces_every_view_and_the_worker_carries_on(shop: ShopUnder
     assert before["catalog"]["catalog_products"] and before["orders"]["orders"]
     assert before["carts"]["cart_lines"]
 
-    # While the worker holds the lease, a rebuild that may not wait refuses and touches nothing.
-    with pytest.raises(LeaseHeld, match=r"catalog projection's lease is held by .*--wait"):
+    # One rebuild of a view at a time: another one waits, or is refused naming the holder.
+    engine = shop.services.read_engine
+    other = Lease(engine, "catalog~next", "rebuild@elsewhere", 30)
+    assert other.try_acquire()
+    with pytest.raises(LeaseHeld, match=r"a rebuild of catalog is held by rebuild@elsewhere"):
         rebuild(shop.services, "catalog")
+    other.release()
     assert snapshot(shop) == before
 
-    # A rebuild that waits takes each lease as soon as the worker lets go of it.
+    # Blue/green, with the worker running: each view is rebuilt beside the live one.
     progress: list[Progress] = []
     names = [projection.name for projection in projections_for(shop.settings)]
-
-    def rebuild_all() -> dict[str, Any]:
-        return {
-            name: rebuild(shop.services, name, 2, lease_wait=30, on_progress=progress.append)
-            for name in names
-        }
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        rebuilding = pool.submit(rebuild_all)
-        stop_worker(shop)
-        results = rebuilding.result(timeout=120)
+    results = {name: rebuild(shop.services, name, 2, on_progress=progress.append) for name in names}
 
     assert snapshot(shop) == before
     assert top == shop.services.shop.position()
@@ -152,12 +150,14 @@ def test_rebuild_reproduces_every_view_and_the_worker_carries_on(shop: ShopUnder
         assert result.position == top == position_of(shop, name)
         assert 0 < result.events <= top
     finished = [p for p in progress if p.done]
-    assert [p.name for p in finished] == names
+    # Each view: the build, then the last events after the fence.
+    assert [p.name for p in finished] == [name for name in names for _ in (1, 2)]
     assert all(p.position == p.max_position == top for p in finished)
     assert re.search(PROGRESS_LINE.format(max=top), finished[0].line())
     # Batches of 2: the intermediate reports show the position climbing to the top.
     catalog_positions = [p.position for p in progress if p.name == "catalog"]
     assert catalog_positions == sorted(catalog_positions) and catalog_positions[0] == 0
+    stop_worker(shop)
 
     # A worker started afterwards carries on from the rebuilt positions, adding nothing twice.
     worker = Worker(shop.settings)
@@ -178,15 +178,18 @@ def test_rebuild_through_the_shop_command(shop: ShopUnderTest) -> None:
     top = populate(shop)
     before = snapshot(shop, only="catalog")
 
-    held = shop_command(shop.settings, "projections", "rebuild", "catalog")
-    assert held.returncode == 1, held.stdout + held.stderr
-    assert "error: the catalog projection's lease is held by" in held.stderr
+    held = Lease(shop.services.read_engine, "catalog~next", "rebuild@elsewhere", 30)
+    assert held.try_acquire()
+    refused = shop_command(shop.settings, "projections", "rebuild", "catalog")
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "error: a rebuild of catalog is held by rebuild@elsewhere" in refused.stderr
     assert snapshot(shop, only="catalog") == before
+    held.release()
 
     stop_worker(shop)
     done = shop_command(shop.settings, "projections", "rebuild", "catalog", "--batch-size", "3")
     assert done.returncode == 0, done.stderr
-    assert re.search(r"catalog: position 0/\d+", done.stderr), done.stderr
+    assert re.search(r"catalog: \[\.+\] position 0/\d+", done.stderr), done.stderr
     assert re.search("catalog: " + PROGRESS_LINE.format(max=top), done.stderr), done.stderr
     assert f"rebuilt catalog: {top}" in done.stdout or f"position {top}" in done.stdout
     assert snapshot(shop, only="catalog") == before
@@ -246,8 +249,16 @@ def test_replay_into_a_new_read_store(shop: ShopUnderTest, tmp_path: Path) -> No
     assert snapshot(shop) == live
     assert {name: position_of(shop, name) for name in live} == live_positions
 
-    with pytest.raises(ReplayError, match="already has catalog_products"):
-        replay_into(shop.services, "catalog", analysis_url)
+    # Again: it carries on from its stored position (nothing new to do).
+    again = replay_into(shop.services, "catalog", analysis_url)
+    assert (again.position, again.events) == (top, 0)
+    # A store with the view's tables that no replay wrote is never written into.
+    foreign_url = f"sqlite:///{tmp_path}/foreign.db"
+    foreign = make_engine(foreign_url)
+    catalog_products.create(foreign)
+    foreign.dispose()
+    with pytest.raises(ReplayError, match="already has catalog_products, not written by a replay"):
+        replay_into(shop.services, "catalog", foreign_url)
     with pytest.raises(ReplayError, match="live read store"):
         replay_into(shop.services, "catalog", shop.settings.read_store_url)
     with pytest.raises(ReplayError, match="no projection named 'nope'"):
@@ -271,7 +282,7 @@ def test_replay_into_a_new_read_store(shop: ShopUnderTest, tmp_path: Path) -> No
             env=shop_env(shop.settings),
         )
         assert ran.exit_code == 0, ran.output
-        assert f"replayed {name} into the new store" in ran.output
+        assert f"replayed {name} into {url}" in ran.output
         assert ran.output.endswith(f"position {reached}\n")
         engine = make_engine(url)
         try:
