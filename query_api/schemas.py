@@ -32,6 +32,7 @@ class CartView(BaseModel):
     items: list[CartLineView]
     total: int
     currency: str
+    count: int  # the sum of the lines' quantities (what a cart badge shows)
 
 
 class OrderLineView(BaseModel):
