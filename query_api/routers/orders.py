@@ -84,8 +84,12 @@ async def _search(services: Services, user: Principal, q: str) -> Any:
     text = q.strip().removeprefix("#").strip()
     matches: list[Any] = []
     compact = text.replace("-", "").lower()
-    if _HEX.match(compact):
-        matches.append(cast(orders.c.id, String(32)).like(compact + "%"))
+    if len(compact) == 32 and _HEX.match(compact):
+        matches.append(orders.c.id == UUID(compact))  # a whole id: the primary key
+    elif _HEX.match(compact):
+        # Stored as 32 hex digits (SQLite) or as a native UUID with dashes (MariaDB).
+        as_text = func.replace(cast(orders.c.id, String(36)), "-", "")
+        matches.append(as_text.like(compact + "%"))
     if len(text) >= 3:
         matches.append(orders.c.payment_intent_id == text)
     if user.role in STAFF:
