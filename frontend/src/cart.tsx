@@ -58,7 +58,7 @@ interface CartApi {
    * it is added as soon as they have. Resolves to false then.
    */
   add: (product: { id: Id; name: string }, quantity: number) => Promise<boolean>;
-  setQuantity: (productId: Id, quantity: number, current: number) => Promise<void>;
+  setQuantity: (productId: Id, quantity: number) => Promise<void>;
 }
 
 const CartContext = createContext<CartApi | null>(null);
@@ -128,7 +128,7 @@ export function CartProvider({ children }: { children: ReactNode }) {
   );
 
   const setQuantity = useCallback(
-    async (productId: Id, quantity: number, current: number) => {
+    async (productId: Id, quantity: number) => {
       await setLineQuantity(productId, quantity);
       await refresh();
     },
