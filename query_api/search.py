@@ -3,9 +3,9 @@
 A query's words (folded like the catalog projection folds the products' words) are matched
 by prefix against `catalog_terms`; per product, each query word scores its best term:
 a name word outranks a description word, and an exact word outranks a longer one that
-starts with it. Relevance orders by how many of the query's words matched, then by score,
-then newest first, so a product matching more words always ranks higher, and among those
-matching as many, name matches outrank description matches.
+starts with it. Products with every word are the results; when none has them all, the
+products with any of them are, ranked so that more matched words come first. Relevance
+orders by matched words, then score, then newest first.
 """
 
 from __future__ import annotations
@@ -56,9 +56,14 @@ def _scores(query_words: list[str]) -> Any:
 
 
 def catalog_query(
-    q: str | None, sort: Sort, min_price: int | None, max_price: int | None
+    q: str | None,
+    sort: Sort,
+    min_price: int | None,
+    max_price: int | None,
+    every_word: bool = True,
 ) -> tuple[Select[Any], Select[Any]]:
-    """(the page query without limit/offset, the count query) for a catalog search."""
+    """(the page query without limit/offset, the count query) for a catalog search; with
+    `every_word`, only products that have all of the query's words."""
     products = catalog_products
     conditions: list[Any] = [products.c.delisted.is_(False)]
     if min_price is not None:
@@ -74,6 +79,8 @@ def catalog_query(
         first = order.get(sort)
         return rows.order_by(*(o for o in (first, newest) if o is not None)), count
     scores = _scores(query_words)
+    if every_word:
+        conditions.append(scores.c.matched == len(query_words))
     joined = products.join(scores, scores.c.product_id == products.c.id)
     rows = select(products).select_from(joined).where(*conditions)
     count = select(func.count()).select_from(joined).where(*conditions)

@@ -17,7 +17,7 @@ from projections.product_cache import ProductCache
 from query_api.paging import Limit, Offset
 from query_api.reads import CATALOG, PRODUCT_CACHE, Reads, ReadsDep
 from query_api.schemas import Page
-from query_api.search import Sort, catalog_query
+from query_api.search import Sort, catalog_query, search_words
 from query_api.waiting import Position
 from web.headers import etag
 from web.schemas import ImageOut, ProductOut
@@ -48,6 +48,11 @@ async def list_products(
     rows_query, count_query = catalog_query(q, sort or "relevance", min_price, max_price)
     async with reads.views.connect() as conn:
         total = await conn.scalar(count_query)
+        if not total and len(search_words(q)) > 1:  # nothing has every word: any of them
+            rows_query, count_query = catalog_query(
+                q, sort or "relevance", min_price, max_price, every_word=False
+            )
+            total = await conn.scalar(count_query)
         rows = (await conn.execute(rows_query.limit(limit).offset(offset))).all()
         images = await _images_of(conn, [row.id for row in rows])
     items = [_product(row, images.get(row.id, [])) for row in rows]
