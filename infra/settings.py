@@ -137,6 +137,11 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://")
         return value
 
+    @field_validator("image_bucket", "image_s3_endpoint_url", "image_s3_region")
+    @classmethod
+    def _unset_when_empty(cls, value: str | None) -> str | None:
+        return value or None
+
     @field_validator("currency")
     @classmethod
     def _currency_code(cls, value: str) -> str:
