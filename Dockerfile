@@ -70,7 +70,8 @@ COPY --from=python-build /opt/venv /opt/venv
 COPY deploy/healthcheck.py /opt/shop/healthcheck.py
 WORKDIR /app
 # var/ is where the embedded (sqlite) defaults would write; compose points at real stores.
-RUN mkdir -p /app/var && chown 10001:10001 /app/var
+# var/images is also the mount point of compose's images volume (a new volume takes its owner).
+RUN mkdir -p /app/var/images && chown -R 10001:10001 /app/var
 USER 10001:10001
 EXPOSE 8001 8002 8003
 # compose.yaml chooses the process per service and points HEALTHCHECK_URL at its port.

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from command_api.routers import auth, cart, checkout, dev_payments, orders, products, webhooks
+from command_api.routers import (
+    auth,
+    cart,
+    checkout,
+    dev_payments,
+    images,
+    orders,
+    products,
+    webhooks,
+)
 from infra.services import Services
 from infra.settings import get_settings
 from web.app import create_base_app
@@ -15,6 +24,6 @@ def create_app(services: Services | None = None) -> FastAPI:
     services.setup()
     app = create_base_app("Order platform: commands", services, metrics_name="command")
     app.include_router(auth.router)
-    for module in (products, cart, checkout, orders, webhooks, dev_payments):
+    for module in (products, images, cart, checkout, orders, webhooks, dev_payments):
         app.include_router(module.router)
     return app

@@ -49,6 +49,10 @@ class CartItemIn(BaseModel):
     quantity: Annotated[int, Field(strict=True, ge=1, le=1000)]
 
 
+class CartQuantityIn(BaseModel):
+    quantity: Annotated[int, Field(strict=True, ge=0, le=1000)]
+
+
 class CartItemOut(BaseModel):
     product_id: UUID
     quantity: int

@@ -43,6 +43,12 @@ class Cart(Aggregate):
     class ItemRemovedFromCart(Aggregate.Event):
         product_id: UUID
 
+    class ItemQuantityChanged(Aggregate.Event):
+        """A line set to a quantity (at least 1; setting 0 removes the line instead)."""
+
+        product_id: UUID
+        quantity: int
+
     class CartCheckedOut(Aggregate.Event):
         """v2 names the cart that follows; v1 (lifetime carts) was emptied and used again."""
 
@@ -114,6 +120,30 @@ class Cart(Aggregate):
             raise InvalidCommand(f"at most {MAX_LINE_QUANTITY} of one product per order")
         self._add(product_id, quantity)
 
+    def set_quantity(self, product_id: UUID, quantity: int, in_stock: int) -> None:
+        """Set a line to `quantity`; 0 removes it. More than now must fit the stock on hand;
+        fewer is always allowed (it can only help)."""
+        self._check_open()
+        current = self.lines.get(product_id, 0)
+        if quantity < 0:
+            raise InvalidCommand("quantity must not be negative")
+        if quantity == current:
+            return
+        if quantity == 0:
+            self._remove(product_id)
+            return
+        if quantity > MAX_LINE_QUANTITY:
+            raise InvalidCommand(f"at most {MAX_LINE_QUANTITY} of one product per order")
+        if quantity > current and quantity > in_stock:
+            raise InvalidCommand(
+                f"only {in_stock} in stock; the cart would hold {quantity}"
+                if in_stock
+                else "out of stock"
+            )
+        if product_id not in self.lines and len(self.lines) >= MAX_LINES:
+            raise InvalidCommand(f"a cart holds at most {MAX_LINES} different products")
+        self._set_quantity(product_id, quantity)
+
     def remove(self, product_id: UUID) -> None:
         self._check_open()
         if product_id not in self.lines:
@@ -133,6 +163,10 @@ class Cart(Aggregate):
     @event(ItemAddedToCart)
     def _add(self, product_id: UUID, quantity: int) -> None:
         self.lines[product_id] = self.lines.get(product_id, 0) + quantity
+
+    @event(ItemQuantityChanged)
+    def _set_quantity(self, product_id: UUID, quantity: int) -> None:
+        self.lines[product_id] = quantity
 
     @event(ItemRemovedFromCart)
     def _remove(self, product_id: UUID) -> None:

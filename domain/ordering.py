@@ -54,6 +54,28 @@ class Ordering(ShopCore):
 
         return self.retrying(add)
 
+    def set_cart_quantity(self, user_id: UUID, product_id: UUID, quantity: int) -> int:
+        """Set a line's quantity (0 removes it); setting what is already there stores nothing."""
+
+        def set_quantity() -> int:
+            cart_id = self.current_cart_id(user_id)
+            cart = self.find(Cart, cart_id)
+            current = cart.lines.get(product_id, 0) if cart is not None else 0
+            if quantity == current:
+                return self.position()
+            product = self.find(Product, product_id)
+            if quantity > current and (product is None or product.delisted):
+                raise InvalidCommand("unknown product (or no longer sold)")
+            cart = cart or Cart.open(user_id, cart_id)
+            if current == 0 and product is not None:
+                others = [self.load(Product, pid) for pid in cart.lines]
+                if any(other.currency != product.currency for other in others):
+                    raise InvalidCommand("a cart holds one currency; check out the other first")
+            cart.set_quantity(product_id, quantity, in_stock=product.stock if product else 0)
+            return self.store(cart)
+
+        return self.retrying(set_quantity)
+
     def remove_from_cart(self, user_id: UUID, product_id: UUID) -> int:
         def remove() -> int:
             cart = self.cart_of(user_id)

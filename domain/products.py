@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -15,6 +16,10 @@ def check_name(name: str) -> str:
     if not name:
         raise InvalidCommand("name must not be empty")
     return name
+
+
+# Enough for a gallery; keeps the product's state (and snapshots) small.
+MAX_IMAGES = 12
 
 
 def check_stock(stock: int) -> int:
@@ -54,6 +59,24 @@ class Product(Aggregate):
     class StockReleased(Aggregate.Event):
         order_id: UUID
         quantity: int
+
+    class ImageAdded(Aggregate.Event):
+        """An image as stored (content-addressed by the SHA-256 of its bytes): never the bytes."""
+
+        image_id: UUID
+        sha256: str
+        thumbnail_sha256: str
+        content_type: str
+        width: int
+        height: int
+        size: int
+
+    class ImageRemoved(Aggregate.Event):
+        image_id: UUID
+
+    # Products listed (and snapshots taken) before images existed have none: a class default,
+    # only ever replaced, never changed in place.
+    images: ClassVar[list[dict[str, Any]]] = []
 
     @event(ProductListed)
     def __init__(self, name: str, description: str, price: int, currency: str, stock: int) -> None:
@@ -107,6 +130,19 @@ class Product(Aggregate):
         """Give back units of an order that was not paid (even if the product was delisted)."""
         self._release(order_id, quantity)
 
+    def add_image(self, image_id: UUID, **stored: Any) -> None:
+        """Show one more image; the first one is the main image."""
+        self._check_listed()
+        if len(self.images) >= MAX_IMAGES:
+            raise InvalidCommand(f"a product has at most {MAX_IMAGES} images")
+        self._add_image(image_id=image_id, **stored)
+
+    def remove_image(self, image_id: UUID) -> None:
+        self._check_listed()
+        if not any(image["id"] == str(image_id) for image in self.images):
+            raise NotFound("image not found")
+        self._remove_image(image_id)
+
     def _check_listed(self) -> None:
         if self.delisted:
             raise NotFound("product not found (it has been deleted)")
@@ -136,3 +172,29 @@ class Product(Aggregate):
     @event(StockReleased)
     def _release(self, order_id: UUID, quantity: int) -> None:
         self.stock += quantity
+
+    @event(ImageAdded)
+    def _add_image(
+        self,
+        image_id: UUID,
+        sha256: str,
+        thumbnail_sha256: str,
+        content_type: str,
+        width: int,
+        height: int,
+        size: int,
+    ) -> None:
+        image = {
+            "id": str(image_id),
+            "sha256": sha256,
+            "thumbnail_sha256": thumbnail_sha256,
+            "content_type": content_type,
+            "width": width,
+            "height": height,
+            "size": size,
+        }
+        self.images = [*self.images, image]  # type: ignore[misc]
+
+    @event(ImageRemoved)
+    def _remove_image(self, image_id: UUID) -> None:
+        self.images = [i for i in self.images if i["id"] != str(image_id)]  # type: ignore[misc]

@@ -72,3 +72,21 @@ class Shop(Ordering, ShopCore):
         with self.editing(Product, product_id, expected_version) as product:
             product.delist()
         return self.store(product)
+
+    def add_product_image(
+        self, product_id: UUID, image_id: UUID, **stored: Any
+    ) -> tuple[Product, int]:
+        def add() -> tuple[Product, int]:
+            product = self.load(Product, product_id)
+            product.add_image(image_id, **stored)
+            return product, self.store(product)
+
+        return self.retrying(add)
+
+    def remove_product_image(self, product_id: UUID, image_id: UUID) -> int:
+        def remove() -> int:
+            product = self.load(Product, product_id)
+            product.remove_image(image_id)
+            return self.store(product)
+
+        return self.retrying(remove)

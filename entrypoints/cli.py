@@ -160,6 +160,9 @@ def serve(
         loop="uvloop",
         http="httptools",
         access_log=settings.access_log,
+        # Open order streams (server-sent events) never end by themselves: stop them after
+        # this many seconds instead of waiting for every browser tab to close.
+        timeout_graceful_shutdown=5,
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,6 +53,11 @@ _BY_ID = f"SELECT {_COLUMNS} FROM accounts WHERE id = :id"
 _INSERT = (
     "INSERT INTO accounts (id, username, username_key, email, password_hash, role, created_at)"
     " VALUES (:id, :username, :username_key, :email, :password_hash, :role, :created_at)"
+)
+_SEARCH = (
+    f"SELECT {_COLUMNS} FROM accounts"
+    " WHERE username_key LIKE :pattern ESCAPE '\\' OR email LIKE :pattern ESCAPE '\\'"
+    " ORDER BY username_key LIMIT :limit"
 )
 _DELETE = "DELETE FROM accounts WHERE id = :id"
 _SET_ROLE = "UPDATE accounts SET role = :role WHERE id = :id"
@@ -165,6 +170,31 @@ class AccountStore:
     def get(self, user_id: uuid.UUID) -> User | None:
         row = self._first(_BY_ID, {"id": self._id(user_id)})
         return self._user(row) if row else None
+
+    def many(self, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, User]:
+        """The accounts of these ids (one query per 500), for naming customers in lists."""
+        wanted = list(dict.fromkeys(user_ids))
+        found: dict[uuid.UUID, User] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            names = [f"id{i}" for i in range(len(chunk))]
+            statement = (
+                f"SELECT {_COLUMNS} FROM accounts WHERE id IN ({', '.join(':' + n for n in names)})"
+            )
+            params = {name: self._id(user_id) for name, user_id in zip(names, chunk, strict=True)}
+            with self._cursor(commit=False) as cursor:
+                cursor.execute(self._sql(statement), params)
+                for row in cursor.fetchall():
+                    user = self._user(row)
+                    found[user.id] = user
+        return found
+
+    def search(self, text: str, limit: int = 200) -> list[uuid.UUID]:
+        """Ids of accounts whose username or email contains `text` (any case)."""
+        escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        with self._cursor(commit=False) as cursor:
+            cursor.execute(self._sql(_SEARCH), {"pattern": f"%{escaped}%", "limit": limit})
+            return [self._user(row).id for row in cursor.fetchall()]
 
     def find(self, username: str) -> User:
         row = self._first(_BY_LOGIN, {"key": username.strip().lower()})

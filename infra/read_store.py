@@ -27,6 +27,7 @@ from sqlalchemy import (
     Dialect,
     Double,
     Engine,
+    Integer,
     MetaData,
     String,
     Table,
@@ -56,6 +57,27 @@ projection_leases = Table(
     # Double, not Float: MySQL's FLOAT is single precision (epoch seconds to within minutes),
     # which broke both the expiry check and the compare-and-set take-over of a dead lease.
     Column("expires_at", Double, nullable=False),
+)
+
+# What each projection's worker last reported (written by workers/status.py; read by
+# `shop projections status` and the admin home's projection health).
+projection_status = Table(
+    "projection_status",
+    views_metadata,
+    Column("name", String(64), primary_key=True),
+    Column("state", String(32), nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("head", BigInteger, nullable=False),
+    Column("lag_seconds", Double, nullable=False),
+    Column("events_per_second", Double, nullable=False),
+    Column("worker", String(64)),
+    Column("failures", Integer, nullable=False),
+    Column("last_error", String(1000)),
+    Column("failed_position", BigInteger),
+    Column("failed_type", String(200)),
+    Column("failed_aggregate", String(64)),
+    Column("since", Double, nullable=False),  # epoch seconds the state began
+    Column("updated_at", Double, nullable=False),  # epoch seconds of this row
 )
 
 

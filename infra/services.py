@@ -11,6 +11,7 @@ from infra.access import AccessCache
 from infra.accounts import AccountStore
 from infra.db import make_engine
 from infra.event_store import event_store_env
+from infra.images import ImageStore, image_store_for
 from infra.payments import PaymentGateway
 from infra.read_store import ViewPositions, views_metadata
 from infra.security import Passwords
@@ -58,6 +59,11 @@ class Services:
     def payments(self) -> PaymentGateway:
         """The Stripe gateway, built on first use (start-up needs no network)."""
         return PaymentGateway(self.settings)
+
+    @cached_property
+    def images(self) -> ImageStore:
+        """Where product images are kept (a directory, or an S3 bucket)."""
+        return image_store_for(self.settings)
 
     def close(self) -> None:
         self.access.stop()

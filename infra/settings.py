@@ -85,6 +85,14 @@ class Settings(BaseSettings):
     # holds one more, for LISTEN): the worker's whole budget on the event store.
     worker_pool_size: int = Field(default=4, ge=1, le=16)
 
+    # Product images: a directory on the embedded default; an S3-compatible bucket when
+    # IMAGE_BUCKET names one (credentials from boto3's usual chain, e.g. AWS_ACCESS_KEY_ID).
+    image_dir: str = str(VAR_DIR / "images")
+    image_bucket: str | None = None
+    # A non-AWS S3 server (MinIO, moto, ...); unset for AWS itself.
+    image_s3_endpoint_url: str | None = None
+    image_s3_region: str | None = None
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
@@ -128,6 +136,11 @@ class Settings(BaseSettings):
         if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://")
         return value
+
+    @field_validator("image_bucket", "image_s3_endpoint_url", "image_s3_region")
+    @classmethod
+    def _unset_when_empty(cls, value: str | None) -> str | None:
+        return value or None
 
     @field_validator("currency")
     @classmethod

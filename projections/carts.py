@@ -58,6 +58,18 @@ class CartView(SqlProjection):
                 added_position=position,
             )
 
+    @handles(Cart.ItemQuantityChanged)
+    def _quantity(self, view: ViewBatch, event: Any, position: int) -> None:
+        line = (event.originator_id, event.product_id)
+        if not view.update(cart_lines, line, quantity=event.quantity):
+            view.insert(
+                cart_lines,
+                cart_id=event.originator_id,
+                product_id=event.product_id,
+                quantity=event.quantity,
+                added_position=position,
+            )
+
     @handles(Cart.ItemRemovedFromCart)
     def _removed(self, view: ViewBatch, event: Any, position: int) -> None:
         view.delete(cart_lines, (event.originator_id, event.product_id))

@@ -44,6 +44,9 @@ orders = Table(
     Column("payment_intent_id", String(255)),
     Column("tracking_note", String(500), nullable=False),
     Column("dispute", String(32)),
+    # Whether the order holds its reserved stock (released on a failed payment or a
+    # cancellation, taken again, fully or not, by a late payment).
+    Column("holds_stock", Boolean, nullable=False, default=True),
     Column("lines", LongText, nullable=False),
     Column("version", Integer, nullable=False),
     Column("placed_position", BigInteger, nullable=False, index=True),
@@ -109,6 +112,9 @@ def event_data(event: Any) -> str:
 
 class OrderViews(SqlProjection):
     name = "orders"
+    # 2: holds_stock and the history's source. A worker of this version rebuilds an older
+    # view blue/green.
+    version = 2
     tables = (orders, order_history, payment_timeline, stripe_receipts)
 
     def plan(self, event: Any, plan: Plan) -> None:
@@ -190,6 +196,7 @@ class OrderViews(SqlProjection):
             payment_intent_id=None,
             tracking_note="",
             dispute=None,
+            holds_stock=True,
             lines=json.dumps(event.lines),
             version=event.originator_version,
             placed_position=position,
@@ -204,8 +211,6 @@ class OrderViews(SqlProjection):
     @handles(
         Order.StripeEventReceived,
         Order.PaymentProcessing,
-        Order.ReservationReleased,
-        Order.ReservationRenewed,
         Order.RefundRequested,
         Order.RefundSubmitted,
         Order.RefundFailed,
@@ -213,6 +218,14 @@ class OrderViews(SqlProjection):
     )
     def _touched(self, view: ViewBatch, event: Any, position: int) -> None:
         self._set(view, event)
+
+    @handles(Order.ReservationReleased)
+    def _released(self, view: ViewBatch, event: Any, position: int) -> None:
+        self._set(view, event, holds_stock=False)
+
+    @handles(Order.ReservationRenewed)
+    def _renewed(self, view: ViewBatch, event: Any, position: int) -> None:
+        self._set(view, event, holds_stock=bool(event.complete))
 
     @handles(Order.PaymentSucceeded)
     def _paid(self, view: ViewBatch, event: Any, position: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from redis.client import Pipeline
@@ -53,6 +54,28 @@ class ProductCache(RedisProjection):
         pipe.hincrby(self.key(event.originator_id), "stock", event.quantity)
         self._touch(pipe, event)
 
+    @handles(Product.ImageAdded)
+    def _image_added(self, pipe: Pipeline, event: Any, position: int) -> None:
+        """Images in their own hash (image id -> JSON): handlers only write, never read."""
+        image = {
+            "position": position,
+            "sha256": event.sha256,
+            "thumbnail_sha256": event.thumbnail_sha256,
+            "content_type": event.content_type,
+            "width": event.width,
+            "height": event.height,
+        }
+        pipe.hset(self.images_key(event.originator_id), str(event.image_id), json.dumps(image))
+        self._touch(pipe, event)
+
+    @handles(Product.ImageRemoved)
+    def _image_removed(self, pipe: Pipeline, event: Any, position: int) -> None:
+        pipe.hdel(self.images_key(event.originator_id), str(event.image_id))
+        self._touch(pipe, event)
+
     @handles(Product.ProductDelisted)
     def _delisted(self, pipe: Pipeline, event: Any, position: int) -> None:
-        pipe.delete(self.key(event.originator_id))
+        pipe.delete(self.key(event.originator_id), self.images_key(event.originator_id))
+
+    def images_key(self, product_id: object) -> str:
+        return self.key(product_id, "images")

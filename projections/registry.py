@@ -7,12 +7,19 @@ from projections.access import AccessView
 from projections.base import Projection
 from projections.carts import CartView
 from projections.catalog import CatalogView
+from projections.daily_sales import DailySalesView
 from projections.orders import OrderViews
 from projections.product_cache import ProductCache
 
 
 def projections_for(settings: Settings) -> list[Projection]:
-    views: list[Projection] = [CatalogView(), CartView(), OrderViews(), AccessView()]
+    views: list[Projection] = [
+        CatalogView(),
+        CartView(),
+        OrderViews(),
+        DailySalesView(),
+        AccessView(),
+    ]
     if settings.redis_url:
         views.append(ProductCache(settings.redis_namespace))
     return views

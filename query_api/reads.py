@@ -13,11 +13,13 @@ from infra.event_head import EventStoreHead
 from infra.health import Probe
 from infra.read_store import View, ViewReader
 from infra.services import Services
+from query_api.order_feed import OrderFeed
 from query_api.waiting import ReadYourWrites
 
 CATALOG = View("catalog")
 CARTS = View("carts")
 ORDERS = View("orders")
+DAILY_SALES = View("daily_sales")
 PRODUCT_CACHE = View("product_cache", in_redis=True)
 
 
@@ -33,6 +35,7 @@ class Reads:
             settings.read_your_writes_timeout,
             settings.read_your_writes_max_waiters,
         )
+        self.order_feed = OrderFeed(self.views, ORDERS)
 
     async def caught_up(self, position: int | None, *views: View) -> None:
         """Return once every view has passed `position` (None: at once); see waiting.py."""

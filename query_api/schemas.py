@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Generic, TypeVar
 from uuid import UUID
 
@@ -32,6 +32,7 @@ class CartView(BaseModel):
     items: list[CartLineView]
     total: int
     currency: str
+    count: int  # the sum of the lines' quantities (what a cart badge shows)
 
 
 class OrderLineView(BaseModel):
@@ -42,9 +43,16 @@ class OrderLineView(BaseModel):
     line_total: int
 
 
+class Customer(BaseModel):
+    username: str
+    email: str
+
+
 class OrderView(BaseModel):
     id: UUID
+    number: str  # the first 8 hex digits of the id, upper case: what people say and search
     user_id: UUID
+    customer: Customer | None  # staff only (from the accounts table); null for shoppers
     status: str
     lines: list[OrderLineView]
     total: int
@@ -53,6 +61,7 @@ class OrderView(BaseModel):
     payment_intent_id: str | None
     tracking_note: str
     dispute: str | None
+    holds_stock: bool
     version: int
     created_at: datetime
     updated_at: datetime
@@ -63,6 +72,7 @@ class HistoryEntry(BaseModel):
     type: str
     at: datetime
     actor: str
+    source: str  # "shop", "stripe" or "reconciliation"
     summary: str
     data: dict[str, object]
 
@@ -86,6 +96,40 @@ class PaymentEntry(BaseModel):
 class PaymentTimeline(BaseModel):
     order_id: UUID
     items: list[PaymentEntry]
+
+
+class Money(BaseModel):
+    currency: str
+    amount: int
+
+
+class Stats(BaseModel):
+    orders: int
+    revenue: list[Money]  # paid less refunded, per currency
+    by_status: dict[str, int]
+
+
+class DayStats(BaseModel):
+    day: date
+    orders: int
+    revenue: list[Money]
+
+
+class ProjectionHealth(BaseModel):
+    name: str
+    position: int
+    head: int
+    lag: int
+    state: str
+
+
+class AdminSummary(BaseModel):
+    today: Stats
+    last_30_days: Stats
+    daily: list[DayStats]  # 30 days, oldest first, today last (UTC days)
+    attention: list[OrderView]
+    projections: list[ProjectionHealth]
+    recent: list[OrderView]
 
 
 class ConfigView(BaseModel):

@@ -56,6 +56,7 @@ def settings(
         "read_your_writes_timeout": 10.0,
         "stripe_api_base": stripe_emulator.url,
         "stripe_webhook_secret": TEST_WEBHOOK_SECRET,
+        "image_dir": f"{tmp_path}/images",
     }
     if backend == "sqlite":
         yield load_settings(

@@ -20,14 +20,13 @@ from sqlalchemy import (
     Double,
     Engine,
     Insert,
-    Integer,
     String,
     Table,
     select,
 )
 from sqlalchemy.dialects import mysql, sqlite
 
-from infra.read_store import views_metadata
+from infra.read_store import projection_status, views_metadata
 from workers.view_stores import FailedEvent
 
 log = logging.getLogger("shop.worker")
@@ -48,25 +47,6 @@ class State:
 
     ALL = (STARTING, RUNNING, CATCHING_UP, STOPPED_ON_ERROR, STANDBY, REBUILDING, STOPPED)
 
-
-projection_status = Table(
-    "projection_status",
-    views_metadata,
-    Column("name", String(64), primary_key=True),
-    Column("state", String(32), nullable=False),
-    Column("position", BigInteger, nullable=False),
-    Column("head", BigInteger, nullable=False),
-    Column("lag_seconds", Double, nullable=False),
-    Column("events_per_second", Double, nullable=False),
-    Column("worker", String(64)),
-    Column("failures", Integer, nullable=False),
-    Column("last_error", String(1000)),
-    Column("failed_position", BigInteger),
-    Column("failed_type", String(200)),
-    Column("failed_aggregate", String(64)),
-    Column("since", Double, nullable=False),  # epoch seconds the state began
-    Column("updated_at", Double, nullable=False),  # epoch seconds of this row
-)
 
 projection_skips = Table(
     "projection_skips",

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
-from command_api.schemas import CartItemIn, CartItemOut
+from command_api.schemas import CartItemIn, CartItemOut, CartQuantityIn
 from web.app import ServicesDep
 from web.auth import CurrentUser
 from web.headers import set_position
@@ -21,6 +21,19 @@ def add_to_cart(
     cart, position = services.shop.add_to_cart(user.id, body.product_id, body.quantity)
     set_position(response, position)
     return CartItemOut(product_id=body.product_id, quantity=cart.lines[body.product_id])
+
+
+@router.put("/cart/{product_id}", response_model=CartItemOut)
+def set_quantity(
+    product_id: UUID,
+    body: CartQuantityIn,
+    user: CurrentUser,
+    services: ServicesDep,
+    response: Response,
+) -> CartItemOut:
+    """Set a line's quantity; 0 removes the line (and is no error when there is none)."""
+    set_position(response, services.shop.set_cart_quantity(user.id, product_id, body.quantity))
+    return CartItemOut(product_id=product_id, quantity=body.quantity)
 
 
 @router.delete("/cart/{product_id}", status_code=204, response_class=Response)

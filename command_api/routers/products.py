@@ -12,7 +12,7 @@ from domain.products import Product
 from web.app import ServicesDep
 from web.auth import AdminUser
 from web.headers import etag, expected_version, set_position
-from web.schemas import ProductOut
+from web.schemas import ImageOut, ProductOut
 
 router = APIRouter(tags=["catalog"])
 
@@ -30,6 +30,10 @@ def product_out(product: Product) -> ProductOut:
         version=product.version,
         created_at=product.created_on,
         updated_at=product.modified_on,
+        images=[
+            ImageOut.of(image_id=image["id"], **{k: v for k, v in image.items() if k != "id"})
+            for image in product.images
+        ],
     )
 
 

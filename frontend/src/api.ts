@@ -636,10 +636,14 @@ export function newIdempotencyKey(): string {
  */
 export async function streamOrder(id: Id, onOrder: (order: Order) => void, signal: AbortSignal): Promise<void> {
   const withToken = getToken() !== null;
+  // Read-your-writes: right after checkout the order may not be in the view yet.
+  const headers = authHeaders({ Accept: 'text/event-stream' });
+  const pos = getEventPosition();
+  if (pos !== null) headers['X-Event-Position'] = String(pos);
   let res: Response;
   try {
-    res = await fetch(`/orders/${seg(id)}/stream`, {
-      headers: authHeaders({ Accept: 'text/event-stream' }),
+    res = await fetch(buildUrl(`/orders/${seg(id)}/stream`), {
+      headers,
       signal,
       credentials: 'same-origin',
       cache: 'no-store',

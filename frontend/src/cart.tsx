@@ -3,7 +3,7 @@
 // right after they sign in or register), and setting a line's quantity.
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useLocation, useNavigate } from 'react-router-dom';
-import { api, errorText, isMissingRoute, type Cart, type Id } from './api';
+import { api, errorText, type Cart, type Id } from './api';
 import { useAuth } from './auth';
 import { useToast } from './components/Toasts';
 
@@ -41,35 +41,10 @@ export function cartCount(cart: Pick<Cart, 'items' | 'count'>): number {
 }
 
 /** Whether PUT /cart/{id} exists on this server: unknown until the first try. */
-let putSupported: boolean | null = null;
-export function resetCartCapabilityForTests(): void {
-  putSupported = null;
-}
 
-/**
- * Set a line to `quantity` (0 removes it). Uses PUT /cart/{id}; on servers without it, the
- * same effect from the older commands: remove the line, or add the difference, or remove and
- * add the new quantity.
- */
-export async function setLineQuantity(productId: Id, quantity: number, current: number): Promise<void> {
-  if (putSupported !== false) {
-    try {
-      await api.setCartQuantity(productId, quantity);
-      putSupported = true;
-      return;
-    } catch (err) {
-      if (!isMissingRoute(err)) throw err;
-      putSupported = false;
-    }
-  }
-  if (quantity <= 0) {
-    await api.removeFromCart(productId);
-  } else if (quantity > current) {
-    await api.addToCart(productId, quantity - current);
-  } else if (quantity < current) {
-    await api.removeFromCart(productId);
-    await api.addToCart(productId, quantity);
-  }
+/** Set a line to `quantity` (0 removes it): PUT /cart/{id}. */
+export async function setLineQuantity(productId: Id, quantity: number): Promise<void> {
+  await api.setCartQuantity(productId, quantity);
 }
 
 interface CartApi {
@@ -83,7 +58,7 @@ interface CartApi {
    * it is added as soon as they have. Resolves to false then.
    */
   add: (product: { id: Id; name: string }, quantity: number) => Promise<boolean>;
-  setQuantity: (productId: Id, quantity: number, current: number) => Promise<void>;
+  setQuantity: (productId: Id, quantity: number) => Promise<void>;
 }
 
 const CartContext = createContext<CartApi | null>(null);
@@ -153,8 +128,8 @@ export function CartProvider({ children }: { children: ReactNode }) {
   );
 
   const setQuantity = useCallback(
-    async (productId: Id, quantity: number, current: number) => {
-      await setLineQuantity(productId, quantity, current);
+    async (productId: Id, quantity: number) => {
+      await setLineQuantity(productId, quantity);
       await refresh();
     },
     [refresh],

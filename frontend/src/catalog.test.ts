@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { readCatalogParams, relevance, searchCatalog, searchLocally, toQuery, writeCatalogParams } from './catalog';
+import { readCatalogParams, searchCatalog, toQuery, writeCatalogParams } from './catalog';
 import { FakeServer } from './test/fakeServer';
 import { product } from './test/fixtures';
 import { resetEventPositionForTests } from './api';
@@ -27,20 +27,6 @@ describe('URL state', () => {
   });
 });
 
-describe('searchLocally', () => {
-  it('matches every word, name hits first, and filters by price', () => {
-    expect(searchLocally(catalog, { q: 'tea', limit: 10, offset: 0 }).map((p) => p.id)).toEqual(['a', 'b', 'c']);
-    expect(relevance(catalog[2], 'tea mug')).toBeGreaterThan(0);
-    expect(relevance(catalog[3], 'tea')).toBe(0);
-    expect(searchLocally(catalog, { min_price: 800, max_price: 2000, limit: 10, offset: 0 }).map((p) => p.id)).toEqual(['a', 'b']);
-  });
-
-  it('sorts by price both ways, keeping the catalog order for ties', () => {
-    expect(searchLocally(catalog, { sort: 'price_asc', limit: 10, offset: 0 }).map((p) => p.price)).toEqual([500, 899, 1999, 4550]);
-    expect(searchLocally(catalog, { sort: 'price_desc', limit: 10, offset: 0 }).map((p) => p.price)).toEqual([4550, 1999, 899, 500]);
-  });
-});
-
 describe('searchCatalog', () => {
   let server: FakeServer;
   beforeEach(() => {
@@ -50,30 +36,12 @@ describe('searchCatalog', () => {
   });
   afterEach(() => vi.unstubAllGlobals());
 
-  it('lets a server with search do the search', async () => {
+  it('lets the server search, rank, sort and filter', async () => {
     server.on('GET', '/products', { body: { items: [{ ...catalog[1], images: [] }], total: 1, limit: 12, offset: 0 } });
     const res = await searchCatalog({ q: 'tea', sort: 'price_asc', min_price: 100, limit: 12, offset: 0 });
-    expect(res.searchedBy).toBe('server');
-    expect(res.modern).toBe(true);
+    expect(res.page.items.map((p) => p.id)).toEqual(['b']);
     const sent = server.sent('GET', '/products')[0].query;
     expect(Object.fromEntries(sent)).toEqual({ q: 'tea', sort: 'price_asc', min_price: '100', limit: '12', offset: '0' });
-  });
-
-  it('searches in the browser when the server ignores the search (no images on products)', async () => {
-    server.on('GET', '/products', (req) => {
-      const offset = Number(req.query.get('offset'));
-      return { body: { items: offset === 0 ? catalog : [], total: catalog.length, limit: 100, offset } };
-    });
-    const res = await searchCatalog({ q: 'tea', sort: 'price_asc', limit: 2, offset: 0 });
-    expect(res.searchedBy).toBe('browser');
-    expect(res.page.total).toBe(3);
-    expect(res.page.items.map((p) => p.name)).toEqual(['Mug', 'Tea cosy']);
-  });
-
-  it('does not search in the browser when nothing was asked', async () => {
-    server.on('GET', '/products', { body: { items: catalog, total: 4, limit: 12, offset: 0 } });
-    const res = await searchCatalog({ sort: 'newest', limit: 12, offset: 0 });
-    expect(res.searchedBy).toBe('server');
     expect(server.calls).toHaveLength(1);
   });
 });

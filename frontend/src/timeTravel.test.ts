@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resetEventPositionForTests } from './api';
-import { changesBetween, orderAfter, resetTimeTravelForTests, snapshot } from './timeTravel';
+import { changesBetween, orderAfter, snapshot } from './timeTravel';
 import { FakeServer } from './test/fakeServer';
 import { entry, OID, order } from './test/fixtures';
 
@@ -8,7 +8,6 @@ describe('orderAfter', () => {
   let server: FakeServer;
   beforeEach(() => {
     resetEventPositionForTests();
-    resetTimeTravelForTests();
     server = new FakeServer();
     server.install();
   });
@@ -21,15 +20,6 @@ describe('orderAfter', () => {
     expect(server.calls[0].query.get('version')).toBe('2');
   });
 
-  it('falls back to as_of with the entry’s exact time when the server ignores the version', async () => {
-    server.on('GET', '/orders/:id', (req) => ({ body: order({ version: req.query.has('as_of') ? 1 : 9 }) }));
-    const first = entry(1, 'OrderPlaced');
-    const o = await orderAfter(OID, first);
-    expect(o.version).toBe(1);
-    expect(server.calls[1].query.get('as_of')).toBe(first.at);
-    await orderAfter(OID, entry(2, 'PaymentIntentCreated'));
-    expect(server.calls[2].query.has('version')).toBe(false); // remembered
-  });
 });
 
 describe('changesBetween', () => {

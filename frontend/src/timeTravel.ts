@@ -2,24 +2,9 @@
 import { api, type HistoryEntry, type Id, type Order } from './api';
 import { holdsStockAfter } from './orderHelpers';
 
-/** Whether GET /orders/{id}?version=N works here; false once a server ignored it. */
-let versionParamWorks = true;
-export function resetTimeTravelForTests(): void {
-  versionParamWorks = true;
-}
-
-/**
- * The order after `entry`: GET /orders/{id}?version=N; a server without it ignores the
- * parameter and answers the current order (another version), so then ask with as_of = the
- * entry's time, passed verbatim (it carries microseconds that a JS Date would cut).
- */
-export async function orderAfter(id: Id, entry: HistoryEntry, signal?: AbortSignal): Promise<Order> {
-  if (versionParamWorks) {
-    const order = await api.getOrderAtVersion(id, entry.version, signal);
-    if (order.version === entry.version) return order;
-    versionParamWorks = false;
-  }
-  return api.getOrderAsOf(id, entry.at, signal);
+/** The order after `entry`: GET /orders/{id}?version=N. */
+export function orderAfter(id: Id, entry: HistoryEntry, signal?: AbortSignal): Promise<Order> {
+  return api.getOrderAtVersion(id, entry.version, signal);
 }
 
 export interface Snapshot {

@@ -57,4 +57,9 @@ async def get_cart(user: CurrentUser, reads: ReadsDep, position: Position) -> Ca
         for row in rows
     ]
     currency = items[0].currency if items else reads.settings.currency
-    return CartView(items=items, total=sum(i.line_total for i in items), currency=currency)
+    return CartView(
+        items=items,
+        total=sum(i.line_total for i in items),
+        currency=currency,
+        count=sum(i.quantity for i in items),
+    )

@@ -1,29 +1,43 @@
-"""Orders, their full histories and payment timelines; and an order as it stood at a time.
+"""Orders: search and lists, one order (now, after its Nth event, or at a time), its live
+stream of changes, its full history and payment timeline.
 
 Shoppers see their own orders only (another user's order is 404, never 403); admins and
-support see every order. Each route authenticates (and authorises) in its dependencies and
-only then waits for the client's position.
+support see every order, with the customer's username and email. Each route authenticates
+(and authorises) in its dependencies and only then waits for the client's position.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-from datetime import UTC, datetime
-from typing import Annotated, Any
+import re
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as day_start
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, HTTPException, Query
-from sqlalchemy import func, select
+from fastapi.responses import StreamingResponse
+from sqlalchemy import String, cast, func, or_, select
 
 from domain.orders import STATUSES, Order
+from infra.services import Services
 from projections.orders import order_history, orders, payment_timeline
+from query_api.order_views import (
+    STAFF,
+    aggregate_view,
+    customers_for,
+    history_source,
+    row_view,
+)
 from query_api.paging import Limit, Offset
 from query_api.reads import ORDERS, Reads, ReadsDep
 from query_api.schemas import (
     History,
     HistoryEntry,
-    OrderLineView,
     OrderView,
     Page,
     PaymentEntry,
@@ -35,57 +49,21 @@ from web.auth import CurrentUser, Principal, require_role
 
 router = APIRouter(tags=["orders"])
 
-STAFF = ("admin", "support")
-
-
-def _lines(raw: list[dict[str, Any]]) -> list[OrderLineView]:
-    return [
-        OrderLineView(
-            product_id=UUID(str(line["product_id"])),
-            name=line["name"],
-            unit_price=line["unit_price"],
-            quantity=line["quantity"],
-            line_total=line["unit_price"] * line["quantity"],
-        )
-        for line in raw
-    ]
-
-
-def _view(row: Any) -> OrderView:
-    return OrderView(
-        id=row.id,
-        user_id=row.user_id,
-        status=row.status,
-        lines=_lines(json.loads(row.lines)),
-        total=row.total,
-        currency=row.currency,
-        amount_refunded=row.amount_refunded,
-        payment_intent_id=row.payment_intent_id,
-        tracking_note=row.tracking_note,
-        dispute=row.dispute,
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
-def _aggregate_view(order: Order) -> OrderView:
-    disputes = list(order.disputes.values())
-    return OrderView(
-        id=order.id,
-        user_id=order.user_id,
-        status=order.status,
-        lines=_lines(order.lines),
-        total=order.total,
-        currency=order.currency,
-        amount_refunded=order.amount_refunded,
-        payment_intent_id=order.payment_intent_id,
-        tracking_note=order.tracking_note,
-        dispute=disputes[-1] if disputes else None,
-        version=order.version,
-        created_at=order.created_on,
-        updated_at=order.modified_on,
-    )
+# Statuses a list may filter on: the domain's, and the payments work's parked orders.
+LISTED_STATUSES = (*STATUSES, "needs_stock") if "needs_stock" not in STATUSES else STATUSES
+OrderSort = Literal["newest", "oldest", "total_desc", "total_asc"]
+_SORTS = {
+    "newest": (orders.c.placed_position.desc(),),
+    "oldest": (orders.c.placed_position.asc(),),
+    "total_desc": (orders.c.total.desc(), orders.c.placed_position.desc()),
+    "total_asc": (orders.c.total.asc(), orders.c.placed_position.desc()),
+}
+_HEX = re.compile(r"^[0-9a-f]{1,32}$")
+# A stream says something at least this often (a comment), so proxies keep it open and a
+# dead client is noticed; it ends after STREAM_SECONDS and the page reconnects, which
+# checks the token again.
+PING_SECONDS = 15.0
+STREAM_SECONDS = 600.0
 
 
 async def _visible_row(reads: Reads, order_id: UUID, user: Principal) -> Any:
@@ -96,35 +74,84 @@ async def _visible_row(reads: Reads, order_id: UUID, user: Principal) -> Any:
     return row
 
 
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, day_start.min, tzinfo=UTC)
+
+
+async def _search(services: Services, user: Principal, q: str) -> Any:
+    """Orders matching `q`: an order number or id prefix, a PaymentIntent id, and (staff
+    only) a customer's username or email, any part of it."""
+    text = q.strip().removeprefix("#").strip()
+    matches: list[Any] = []
+    compact = text.replace("-", "").lower()
+    if len(compact) == 32 and _HEX.match(compact):
+        matches.append(orders.c.id == UUID(compact))  # a whole id: the primary key
+    elif _HEX.match(compact):
+        # Stored as 32 hex digits (SQLite) or as a native UUID with dashes (MariaDB).
+        as_text = func.replace(cast(orders.c.id, String(36)), "-", "")
+        matches.append(as_text.like(compact + "%"))
+    if len(text) >= 3:
+        matches.append(orders.c.payment_intent_id == text)
+    if user.role in STAFF:
+        user_ids = await anyio.to_thread.run_sync(services.accounts.search, text)
+        if user_ids:
+            matches.append(orders.c.user_id.in_(user_ids))
+    return or_(*matches) if matches else orders.c.id.is_(None)
+
+
 @router.get("/orders", response_model=Page[OrderView])
 async def list_orders(
     user: CurrentUser,
     reads: ReadsDep,
+    services: ServicesDep,
     position: Position,
-    status: Annotated[str | None, Query(description=f"one of {', '.join(STATUSES)}")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="order number (prefix), PaymentIntent id, or (staff) the customer's"
+            " username or email",
+        ),
+    ] = None,
+    status: Annotated[str | None, Query(description=f"one of {', '.join(LISTED_STATUSES)}")] = None,
+    from_: Annotated[
+        date | None, Query(alias="from", description="placed on or after this UTC day")
+    ] = None,
+    to: Annotated[date | None, Query(description="placed on or before this UTC day")] = None,
+    sort: OrderSort = "newest",
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> Page[OrderView]:
-    if status is not None and status not in STATUSES:
-        raise HTTPException(422, f"status must be one of {', '.join(STATUSES)}")
+    if status is not None and status not in LISTED_STATUSES:
+        raise HTTPException(422, f"status must be one of {', '.join(LISTED_STATUSES)}")
+    if from_ is not None and to is not None and from_ > to:
+        raise HTTPException(422, "from must not be after to")
     await reads.caught_up(position, ORDERS)
-    conditions = []
+    conditions: list[Any] = []
     if user.role not in STAFF:
         conditions.append(orders.c.user_id == user.id)
     if status is not None:
         conditions.append(orders.c.status == status)
+    if from_ is not None:
+        conditions.append(orders.c.created_at >= _day_start(from_))
+    if to is not None:
+        conditions.append(orders.c.created_at < _day_start(to + timedelta(days=1)))
+    if q and q.strip():
+        conditions.append(await _search(services, user, q))
     async with reads.views.connect() as conn:
         total = await conn.scalar(select(func.count()).select_from(orders).where(*conditions))
         rows = (
             await conn.execute(
                 select(orders)
                 .where(*conditions)
-                .order_by(orders.c.placed_position.desc())
+                .order_by(*_SORTS[sort])
                 .limit(limit)
                 .offset(offset)
             )
         ).all()
-    return Page(items=[_view(row) for row in rows], total=total or 0, limit=limit, offset=offset)
+    customers = await customers_for(services, user, {row.user_id for row in rows})
+    items = [row_view(row, customers) for row in rows]
+    return Page(items=items, total=total or 0, limit=limit, offset=offset)
 
 
 @router.get("/orders/{order_id}", response_model=OrderView)
@@ -137,17 +164,83 @@ async def get_order(
     as_of: Annotated[
         datetime | None, Query(description="ISO time: the order as it stood then")
     ] = None,
+    version: Annotated[
+        int | None, Query(ge=1, le=10**9, description="the order after its Nth event")
+    ] = None,
 ) -> OrderView:
-    """The order from the orders view; with `as_of`, replayed from its events as it stood
-    then. That replay uses the event store's blocking client, so it runs in a worker thread
-    (a rare, per-order request)."""
+    """The order from the orders view; with `version` or `as_of`, replayed from its events
+    as it stood then. That replay uses the event store's blocking client, so it runs in a
+    worker thread (a rare, per-order request)."""
+    if as_of is not None and version is not None:
+        raise HTTPException(422, "ask for a version or a time (as_of), not both")
     await reads.caught_up(position, ORDERS)
     row = await _visible_row(reads, order_id, user)
+    customers = await customers_for(services, user, [row.user_id])
+    if version is not None:
+        order = await anyio.to_thread.run_sync(_order_at_version, services, order_id, version)
+        return aggregate_view(order, customers)
     if as_of is None:
-        return _view(row)
+        return row_view(row, customers)
     moment = as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)
     order = await anyio.to_thread.run_sync(services.shop.order_as_of, order_id, moment)
-    return _aggregate_view(order)
+    return aggregate_view(order, customers)
+
+
+def _order_at_version(services: Services, order_id: UUID, version: int) -> Order:
+    order = services.shop.load(Order, order_id, version=version)
+    if order.version != version:
+        raise HTTPException(404, f"the order has no version {version} (it is at {order.version})")
+    return order
+
+
+@router.get(
+    "/orders/{order_id}/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "server-sent events"}},
+)
+async def stream_order(
+    order_id: UUID,
+    user: CurrentUser,
+    reads: ReadsDep,
+    services: ServicesDep,
+    position: Position,
+) -> StreamingResponse:
+    """Server-sent events: `event: order` with the OrderView at once and after every change;
+    a `: ping` comment every 15 s. Authorised like GET /orders/{id}."""
+    await reads.caught_up(position, ORDERS)
+    row = await _visible_row(reads, order_id, user)
+    customers = await customers_for(services, user, [row.user_id])
+    return StreamingResponse(
+        _order_events(reads, order_id, customers),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+def _frame(view: OrderView) -> str:
+    return f"event: order\ndata: {view.model_dump_json()}\n\n"
+
+
+async def _order_events(reads: Reads, order_id: UUID, customers: Any) -> AsyncIterator[str]:
+    ends = time.monotonic() + STREAM_SECONDS
+    with reads.order_feed.follow(order_id) as changes:
+        # Read after subscribing: a change in between comes through the queue as well.
+        async with reads.views.connect() as conn:
+            row = (await conn.execute(select(orders).where(orders.c.id == order_id))).first()
+        if row is None:
+            return
+        version = row.version
+        yield _frame(row_view(row, customers))
+        while (left := ends - time.monotonic()) > 0:
+            try:
+                async with asyncio.timeout(min(PING_SECONDS, left)):
+                    changed = await changes.get()
+            except TimeoutError:
+                yield ": ping\n\n"
+                continue
+            if changed.version > version:
+                version = changed.version
+                yield _frame(row_view(changed, customers))
 
 
 @router.get("/orders/{order_id}/history", response_model=History)
@@ -170,6 +263,7 @@ async def get_history(
             type=row.type,
             at=row.at,
             actor=row.actor,
+            source=history_source(row.actor),
             summary=row.summary,
             data=json.loads(row.data),
         )

@@ -5,10 +5,12 @@ the skip link, visible focus on everything Tab reaches."""
 
 from __future__ import annotations
 
+import io
 import uuid
 from dataclasses import dataclass
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.e2e.ui import (
@@ -51,6 +53,17 @@ def _shop_with_history(shop: ShopUnderTest) -> tuple[list[Visit], dict[str, str]
         stock=1,
     )
     shop.create_product(name=f"Tea cosy {tag}", description="Wool", price=899, stock=0)
+    # A picture for the teapot (a wide one, and a tall one beside it): cards and the product
+    # page show them, so the screenshots and axe see real images.
+    for size, colour in (((1200, 800), (40, 110, 170)), ((600, 900), (190, 120, 40))):
+        picture = io.BytesIO()
+        Image.new("RGB", size, colour).save(picture, "PNG")
+        uploaded = shop.http.post(
+            f"/products/{teapot['id']}/images",
+            files={"file": ("teapot.png", picture.getvalue(), "image/png")},
+            headers=shop.admin(),
+        )
+        assert uploaded.status_code == 201, uploaded.text
 
     shopper = shop.register()
     auth = shop.login(shopper["username"], PASSWORD)

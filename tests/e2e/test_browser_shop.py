@@ -3,8 +3,7 @@ shop: gateway under uvicorn, projection worker, and the Stripe emulator, which c
 payments through its real webhooks.
 
 Waits are Playwright's own (`expect` retries until the page shows the text); nothing here
-sleeps. The shop here is today's backend: where the UI follows the newer API contract
-(search, PUT /cart, the order stream, ?version=), these tests drive its fallbacks.
+sleeps. Order pages follow the order through GET /orders/{id}/stream.
 """
 
 from __future__ import annotations
@@ -69,7 +68,7 @@ def test_shopper_registers_buys_and_pays(shop: ShopUnderTest, page: Page) -> Non
     expect(page.get_by_test_id("toast").filter(has_text=f"Added 2 \u00d7 {teapot}")).to_be_visible()
     expect(page.get_by_test_id("cart-count")).to_have_text("3")
 
-    # The cart's stepper sets a line's quantity (older servers: the UI's POST/DELETE fallback).
+    # The cart's stepper sets a line's quantity (PUT /cart/{product_id}).
     page.get_by_role("link", name=re.compile("^Cart")).click()
     line = page.get_by_test_id("cart-line")
     expect(line).to_have_count(1)

@@ -114,7 +114,7 @@ def paid_order(shop: ShopUnderTest, product_id: str, quantity: int) -> tuple[str
 
 
 def order_number(order_id: str) -> str:
-    """What the UI calls an order until the API sends `number`."""
+    """The order number the API sends (`number`) and the UI shows."""
     return order_id.replace("-", "")[:8].upper()
 
 

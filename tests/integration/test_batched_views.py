@@ -71,8 +71,10 @@ def test_catalog_batches_take_a_few_statements_whatever_their_size(
         with statements(services.read_engine) as seen:
             result = replay(services.shop.recorder, store, batch_size=1000)
         assert result.position == head
-        # The position, one multi-row INSERT of the 40 rows, the position's compare-and-set.
-        assert kinds(seen) == ["SELECT", "INSERT", "UPDATE"], seen
+        # The position, one multi-row INSERT of the 40 rows and one of their search terms,
+        # the position's compare-and-set.
+        assert kinds(seen) == ["SELECT", "INSERT", "INSERT", "UPDATE"], seen
+        assert "catalog_products" in seen[1] and "catalog_terms" in seen[2]
         with services.read_engine.connect() as conn:
             rows = {row.id: row for row in conn.execute(select(catalog_products))}
         assert {row.name for row in rows.values()} == {f"P{n}+" for n in range(40)}

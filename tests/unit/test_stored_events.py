@@ -9,7 +9,8 @@ samples of the new version; the generic tests below cover it with no change of t
 
 Appended since: a checkout of carts per checkout (the lifetime cart closed by a
 CartCheckedOut v2 that names the next cart, the account's NewCartStarted, the next cart
-opened) and a logout (TokenRevoked).
+opened) and a logout (TokenRevoked); product images (two added, the first removed) and a
+cart line set to a quantity (ItemQuantityChanged).
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ def test_aggregates_rebuild_from_the_stored_events(shop: Shop) -> None:
     assert [e.next_cart_id for e in checkouts] == [None, None, None, account.cart_id]
     current = shop.cart_of(USER)
     assert current is not None and current.id == account.cart_id
-    assert (current.user_id, list(current.lines.values())) == (USER, [2])
+    assert (current.user_id, list(current.lines.values())) == (USER, [3])  # set from 2 to 3
     assert shop.load(Order, AFTER_CARTS).total == 2499
 
     revocation = shop.load(TokenRevocation, revocation_id_for("fixture-jti-1"))
@@ -150,6 +151,11 @@ def test_aggregates_rebuild_from_the_stored_events(shop: Shop) -> None:
 
     product = shop.load(Product, UUID(str(paid.lines[0]["product_id"])))
     assert (product.name, product.price) == ("Teapot XL", 2499)
+    assert [(i["id"], i["sha256"], i["content_type"]) for i in product.images] == [
+        ("00000000-0000-4000-8000-0000000000e2", "c" * 64, "image/webp")
+    ]
+    assert shop.load(Product, product.id, version=12).images[0]["width"] == 1600
+    assert shop.load(Product, product.id, version=11).images == []
     # 6 on hand, 2 for the fulfilled order, 1 for the order paid after its failure, 1 for the
     # order placed after carts became per checkout.
     assert product.stock == 2

@@ -120,11 +120,6 @@ export function AdminHomePage() {
       {loading && !data && <Loading label="Loading the dashboard…" />}
       {data && (
         <>
-          {data.source === 'browser' && (
-            <p className="muted small" data-testid="summary-source">
-              Figures computed in your browser from the latest {data.sampled} orders (this server has no summary yet).
-            </p>
-          )}
           <div className="stats-grid">
             <StatsCard title="Today" stats={data.summary.today} testId="stats-today" />
             <StatsCard title="Last 30 days" stats={data.summary.last_30_days} testId="stats-30-days" />

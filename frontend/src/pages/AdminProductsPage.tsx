@@ -86,7 +86,6 @@ export function AdminProductsPage() {
 
   const defaultCurrency = config?.currency || 'EUR';
   const touched = useRef(false);
-  const supportsImages = list.data?.modern ?? false;
 
   // The shop's currency (GET /config) is the default for new products.
   useEffect(() => {
@@ -266,7 +265,7 @@ export function AdminProductsPage() {
               )}
             </div>
           </form>
-          {editing && supportsImages && (
+          {editing && (
             <ImageManager
               product={editing}
               onChange={(p) => {
@@ -276,7 +275,7 @@ export function AdminProductsPage() {
               confirm={confirm}
             />
           )}
-          {!editing && supportsImages && <p className="hint">Save the product first, then add its pictures.</p>}
+          {!editing && <p className="hint">Save the product first, then add its pictures.</p>}
         </section>
 
         <section className="card table-card" aria-labelledby="catalog-title">

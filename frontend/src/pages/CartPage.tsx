@@ -30,7 +30,7 @@ export function CartPage() {
     setActionError(null);
     setBusyLine(String(item.product_id));
     try {
-      await setQuantity(item.product_id, quantity, item.quantity);
+      await setQuantity(item.product_id, quantity);
       attemptKey.current = null; // the cart changed: a new checkout is a new attempt
     } catch (err) {
       setActionError(errorText(err));

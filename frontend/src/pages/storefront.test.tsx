@@ -185,8 +185,10 @@ describe('register', () => {
 describe('sign in', () => {
   it('sends admins to their dashboard', async () => {
     server.on('POST', '/login', { body: { access_token: 'tok', token_type: 'bearer', expires_in: 3600 } });
-    server.on('GET', '/admin/summary', { status: 404, body: { detail: 'Not Found' } });
-    server.on('GET', '/orders', { body: { items: [], total: 0, limit: 100, offset: 0 } });
+    const stats = { orders: 0, revenue: [], by_status: {} };
+    server.on('GET', '/admin/summary', {
+      body: { today: stats, last_30_days: stats, daily: [], attention: [], projections: [], recent: [] },
+    });
     renderApp('/login');
     server.on('GET', '/protected', { body: { ...shopper, username: 'boss', role: 'admin' } });
     fireEvent.change(await screen.findByLabelText('Username or email'), { target: { value: 'boss' } });

@@ -4,11 +4,9 @@ import { MemoryRouter } from 'react-router-dom';
 import { afterEach, beforeEach, vi } from 'vitest';
 import { apiSettings, resetEventPositionForTests, setToken, type User } from '../api';
 import { AppRoutes } from '../App';
-import { resetCartCapabilityForTests } from '../cart';
 import { toastSettings } from '../components/Toasts';
 import { resetShopConfigForTests } from '../hooks';
 import { liveSettings, resetLiveOrderForTests } from '../liveOrder';
-import { resetTimeTravelForTests } from '../timeTravel';
 import { FakeServer } from './fakeServer';
 
 export let server: FakeServer;
@@ -20,9 +18,7 @@ export function useFakeServer(): void {
     sessionStorage.clear();
     resetEventPositionForTests();
     resetShopConfigForTests();
-    resetCartCapabilityForTests();
     resetLiveOrderForTests();
-    resetTimeTravelForTests();
     liveSettings.pollMs = 30;
     liveSettings.reconnectMs = 30;
     toastSettings.durationMs = 6000;

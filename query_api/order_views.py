@@ -1,0 +1,98 @@
+"""An order as the query side shows it (OrderView), from the orders view's row or from the
+aggregate replayed to a version or a time; customers named from the accounts table."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+import anyio.to_thread
+
+from domain.orders import Order
+from infra.services import Services
+from query_api.schemas import Customer, OrderLineView, OrderView
+from web.auth import Principal
+
+STAFF = ("admin", "support")
+
+
+def order_number(order_id: UUID) -> str:
+    return order_id.hex[:8].upper()
+
+
+def history_source(actor: str) -> str:
+    """Where a history entry's fact came from: Stripe, reconciliation, or the shop."""
+    return actor if actor in ("stripe", "reconciliation") else "shop"
+
+
+def _lines(raw: list[dict[str, Any]]) -> list[OrderLineView]:
+    return [
+        OrderLineView(
+            product_id=UUID(str(line["product_id"])),
+            name=line["name"],
+            unit_price=line["unit_price"],
+            quantity=line["quantity"],
+            line_total=line["unit_price"] * line["quantity"],
+        )
+        for line in raw
+    ]
+
+
+def row_view(row: Any, customers: dict[UUID, Customer] | None = None) -> OrderView:
+    return OrderView(
+        id=row.id,
+        number=order_number(row.id),
+        user_id=row.user_id,
+        customer=(customers or {}).get(row.user_id),
+        status=row.status,
+        lines=_lines(json.loads(row.lines)),
+        total=row.total,
+        currency=row.currency,
+        amount_refunded=row.amount_refunded,
+        payment_intent_id=row.payment_intent_id,
+        tracking_note=row.tracking_note,
+        dispute=row.dispute,
+        holds_stock=row.holds_stock,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def aggregate_view(order: Order, customers: dict[UUID, Customer] | None = None) -> OrderView:
+    disputes = list(order.disputes.values())
+    return OrderView(
+        id=order.id,
+        number=order_number(order.id),
+        user_id=order.user_id,
+        customer=(customers or {}).get(order.user_id),
+        status=order.status,
+        lines=_lines(order.lines),
+        total=order.total,
+        currency=order.currency,
+        amount_refunded=order.amount_refunded,
+        payment_intent_id=order.payment_intent_id,
+        tracking_note=order.tracking_note,
+        dispute=disputes[-1] if disputes else None,
+        holds_stock=order.reserved,
+        version=order.version,
+        created_at=order.created_on,
+        updated_at=order.modified_on,
+    )
+
+
+async def customers_for(
+    services: Services, user: Principal, user_ids: Iterable[UUID]
+) -> dict[UUID, Customer]:
+    """Username and email of the orders' customers, for staff only (shoppers get none).
+    The accounts table is a blocking client: one query, in a worker thread."""
+    wanted = list(user_ids)
+    if user.role not in STAFF or not wanted:
+        return {}
+    accounts = await anyio.to_thread.run_sync(services.accounts.many, wanted)
+    return {
+        user_id: Customer(username=account.username, email=account.email)
+        for user_id, account in accounts.items()
+    }
