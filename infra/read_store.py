@@ -27,6 +27,7 @@ from sqlalchemy import (
     Dialect,
     Double,
     Engine,
+    Executable,
     Integer,
     MetaData,
     String,
@@ -34,6 +35,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import mysql
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import TypeDecorator
 
@@ -171,6 +173,38 @@ def make_async_redis(url: str, pool_size: int, timeout: float) -> aioredis.Redis
     return aioredis.Redis.from_pool(pool)
 
 
+# MySQL answers a read that meets a blue/green switch (one atomic RENAME TABLE of a view's
+# tables) with a deadlock or a lock wait time-out: the read is safe to run again.
+_SWITCH_CONFLICTS = frozenset({1205, 1213})
+_READ_ATTEMPTS = 4
+
+
+class ViewConnection:
+    """One request's connection to the views, whose statements are retried when a table
+    switch interrupts them (only reads run here: running one again changes nothing)."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def execute(self, statement: Executable, *args: Any, **kwargs: Any) -> Any:
+        return await self._retrying(self._conn.execute, statement, *args, **kwargs)
+
+    async def scalar(self, statement: Executable, *args: Any, **kwargs: Any) -> Any:
+        return await self._retrying(self._conn.scalar, statement, *args, **kwargs)
+
+    async def _retrying(self, call: Any, *args: Any, **kwargs: Any) -> Any:
+        for attempt in range(_READ_ATTEMPTS):
+            try:
+                return await call(*args, **kwargs)
+            except OperationalError as error:
+                code = error.orig.args[0] if error.orig is not None and error.orig.args else None
+                if code not in _SWITCH_CONFLICTS or attempt == _READ_ATTEMPTS - 1:
+                    raise
+                await self._conn.rollback()
+                await asyncio.sleep(0.02 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+
 class ViewReader:
     """The query process's connections to the views: SQL (async engine) and Redis (async).
 
@@ -191,10 +225,10 @@ class ViewReader:
         )
 
     @asynccontextmanager
-    async def connect(self) -> AsyncIterator[AsyncConnection]:
+    async def connect(self) -> AsyncIterator[ViewConnection]:
         """A pooled SQL connection for one request's queries, all within the time-out."""
         async with asyncio.timeout(self.timeout), self.engine.connect() as conn:
-            yield conn
+            yield ViewConnection(conn)
 
     async def hash(self, key: str) -> dict[str, str]:
         """A Redis hash (empty if there is none)."""
