@@ -11,8 +11,12 @@ from starlette.types import Lifespan
 
 from infra.health import Probes, probe_all, thread_probes
 from infra.services import Services
+from web.body_limits import BodyLimitMiddleware, BodyLimits
+from web.deadline import RequestDeadlineMiddleware
 from web.errors import ERROR_RESPONSES, install_error_handlers
 from web.headers import POSITION_HEADER
+from web.rate_limits import RateLimits
+from web.response_headers import ResponseHeadersMiddleware
 
 
 # async: a plain `def` dependency would cost every request a trip through the thread pool.
@@ -39,6 +43,15 @@ def create_base_app(
     services.access.start()  # the auth dependencies read it (idempotent: apps may share it)
     app.state.probes = probes if probes is not None else thread_probes(services)
     settings = services.settings
+    app.state.rate_limits = RateLimits(settings)
+    # Innermost first: the body limit, then the deadline, CORS, and the headers on everything.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limits=BodyLimits(
+            settings.max_body_bytes, settings.max_webhook_body_bytes, settings.max_upload_body_bytes
+        ),
+    )
+    app.add_middleware(RequestDeadlineMiddleware, timeout=settings.request_timeout)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -52,7 +65,9 @@ def create_base_app(
                 POSITION_HEADER,
             ],
             expose_headers=[POSITION_HEADER, "ETag", "Location", "Retry-After"],
+            allow_credentials=True,  # the refresh cookie (POST /auth/refresh)
         )
+    app.add_middleware(ResponseHeadersMiddleware)
     install_error_handlers(app)
     app.include_router(ops_router)
     return app

@@ -32,6 +32,7 @@ from query_api.schemas import (
 from query_api.waiting import Position
 from web.app import ServicesDep
 from web.auth import CurrentUser, Principal, require_role
+from web.errors import InvalidInput
 
 router = APIRouter(tags=["orders"])
 
@@ -106,7 +107,7 @@ async def list_orders(
     offset: Offset = 0,
 ) -> Page[OrderView]:
     if status is not None and status not in STATUSES:
-        raise HTTPException(422, f"status must be one of {', '.join(STATUSES)}")
+        raise InvalidInput("status", f"must be one of {', '.join(STATUSES)}", where="query")
     await reads.caught_up(position, ORDERS)
     conditions = []
     if user.role not in STAFF:
