@@ -46,6 +46,8 @@ def event_store_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_MAX_OVERFLOW": "0",
         "POSTGRES_PRE_PING": "n",
         "POSTGRES_CONN_MAX_AGE": str(settings.db_pool_recycle_seconds),
-        "CREATE_TABLE": "y",
+        # Not at construction (it would connect, and fail while the server is down):
+        # Services.setup() creates the tables.
+        "CREATE_TABLE": "n",
         **cache,
     }

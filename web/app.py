@@ -16,6 +16,7 @@ from web.deadline import RequestDeadlineMiddleware
 from web.errors import ERROR_RESPONSES, install_error_handlers
 from web.headers import POSITION_HEADER
 from web.rate_limits import RateLimits
+from web.readiness import ReadinessMiddleware
 from web.response_headers import ResponseHeadersMiddleware
 
 
@@ -52,6 +53,7 @@ def create_base_app(
         ),
     )
     app.add_middleware(RequestDeadlineMiddleware, timeout=settings.request_timeout)
+    app.add_middleware(ReadinessMiddleware, ready=services.ready)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -60,16 +60,24 @@ def run_worker(
     (host, port), also answer GET /healthz there."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     services = Services(settings)
-    services.setup()
+    services.start_setup()
     try:
-        runners = build_runners(services, only, lease_ttl)
-        threads = start_runners(runners, stop)
-        if settings.pending_order_ttl_seconds and not only:
+        # /healthz answers (503, naming the store) while the stores are not set up yet.
+        runners: list[ProjectionRunner] = []
+        threads: list[threading.Thread] = []
+        server = serve_health(*health, services, runners, threads) if health else None
+        while not services.ready.wait(1.0) and not stop.is_set():
+            pass
+        if services.ready.is_set():
+            built = build_runners(services, only, lease_ttl)
+            started = start_runners(built, stop)
+            runners.extend(built)
+            threads.extend(started)
+        if services.ready.is_set() and settings.pending_order_ttl_seconds and not only:
             expiry = UnpaidOrderExpiry(
                 services, Lease(services.read_engine, "order-expiry", worker_owner(), lease_ttl * 9)
             )
             threading.Thread(target=expiry.run, args=(stop,), name="expiry", daemon=True).start()
-        server = serve_health(*health, services, runners, threads) if health else None
         stop.wait()
         if server is not None:
             server.shutdown()

@@ -25,7 +25,11 @@ def shop_env(settings: Settings, **extra: str) -> dict[str, str]:
         JWT_SECRET=settings.jwt_secret,
         BCRYPT_ROUNDS=str(settings.bcrypt_rounds),
         PYTHONPATH=str(ROOT),
+        REQUEST_TIMEOUT=str(settings.request_timeout),
     )
+    for name in ("login", "login_account", "register", "refresh", "webhook", "dev"):
+        key = f"rate_limit_{name}"
+        env[key.upper()] = getattr(settings, key)
     if settings.redis_url:
         env["REDIS_URL"] = settings.redis_url
     env.update(extra)
