@@ -75,9 +75,10 @@ class Services:
 
     def setup(self) -> None:
         """Create the tables this process needs (idempotent); raises while a store is down."""
-        self.shop.recorder.create_table()
-        if self.shop.snapshots is not None:
-            self.shop.snapshots.recorder.create_table()  # type: ignore[attr-defined]
+        for recorder in (self.shop.recorder, getattr(self.shop.snapshots, "recorder", None)):
+            create_table = getattr(recorder, "create_table", None)
+            if create_table is not None:
+                create_table()
         self.accounts.create_tables()
         views_metadata.create_all(self.read_engine)
         self.ready.set()

@@ -116,7 +116,9 @@ def install_error_handlers(app: FastAPI) -> None:
 async def _domain_error(request: Request, error: DomainError) -> JSONResponse:
     for cls, status in _STATUS_BY_ERROR:
         if isinstance(error, cls):
-            errors = [] if status == 422 else None  # a rule of the shop, not one input's shape
+            errors: list[dict[str, Any]] | None = (
+                [] if status == 422 else None
+            )  # a rule of the shop, not one input's shape
             return JSONResponse(error_body(str(error), errors), status_code=status)
     return JSONResponse(error_body(str(error)), status_code=400)
 
@@ -157,7 +159,7 @@ async def _invalid_input(request: Request, error: InvalidInput) -> JSONResponse:
 async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
     """HTTPException as the one model; a 422 raised by hand still lists its input."""
     detail = error.detail if isinstance(error.detail, str) else "request refused"
-    errors = [] if error.status_code == 422 else None
+    errors: list[dict[str, Any]] | None = [] if error.status_code == 422 else None
     return JSONResponse(
         error_body(detail, errors), status_code=error.status_code, headers=error.headers
     )
