@@ -121,9 +121,10 @@ def logout(
     return response
 
 
-def _set_refresh_cookie(response: Response, request: Request, token: str, max_age: int) -> None:
+def _set_refresh_cookie(response: Response, token: str, max_age: int, https: bool) -> None:
     """httpOnly (no script reads it), SameSite=Strict (no other site sends it), scoped to the
-    refresh route, and Secure when the shop is served over HTTPS."""
+    refresh route, and Secure when the shop is served over HTTPS (directly, or behind a
+    trusted proxy that says so in X-Forwarded-Proto)."""
     response.set_cookie(
         REFRESH_COOKIE,
         token,
@@ -131,7 +132,7 @@ def _set_refresh_cookie(response: Response, request: Request, token: str, max_ag
         path=REFRESH_PATH,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=https,
     )
 
 
