@@ -65,11 +65,13 @@ async def login(
         raise HTTPException(
             401, "wrong username or password", headers={"WWW-Authenticate": "Bearer"}
         )
-    refresh, session = issue_refresh_token(services.settings, user.id)
-    _set_refresh_cookie(
-        response, request, refresh, services.settings.refresh_token_lifetime_seconds
+    settings = services.settings
+    refresh, session = issue_refresh_token(settings, user.id)
+    https = request.url.scheme == "https" or (
+        settings.trusted_proxy and request.headers.get("x-forwarded-proto") == "https"
     )
-    token, lifetime = issue_token(services.settings, user.id, user.role, session.jti)
+    _set_refresh_cookie(response, refresh, settings.refresh_token_lifetime_seconds, https)
+    token, lifetime = issue_token(settings, user.id, user.role, session.jti)
     return TokenOut(access_token=token, expires_in=lifetime)
 
 
