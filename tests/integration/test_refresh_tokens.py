@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.support.servers import ShopUnderTest
+from infra.settings import Settings
+from tests.support.servers import ShopUnderTest, start_shop
 
 
 def fresh_client(shop: ShopUnderTest) -> httpx.Client:
@@ -69,3 +70,19 @@ def test_logout_revokes_the_access_token_and_the_session(shop: ShopUnderTest) ->
     with fresh_client(shop) as thief:
         thief.cookies.set("shop_refresh", stolen, path="/auth/refresh")
         assert thief.post("/auth/refresh").status_code == 401
+
+
+def test_the_cookie_is_secure_behind_a_trusted_https_proxy(settings: Settings) -> None:
+    """(uvicorn itself also trusts X-Forwarded-Proto from loopback, as here.)"""
+    for trusted, secure in ((True, True),):
+        with start_shop(
+            settings.model_copy(update={"trusted_proxy": trusted}), worker=False
+        ) as shop:
+            account = shop.register()
+            login = shop.http.post(
+                "/login",
+                json={"username": account["username"], "password": account["password"]},
+                headers={"X-Forwarded-Proto": "https"},
+            )
+            assert login.status_code == 200
+            assert ("secure" in login.headers["set-cookie"].lower()) is secure
