@@ -102,8 +102,8 @@ class Settings(BaseSettings):
     rate_limit_refresh: str = "60/minute"
     rate_limit_webhook: str = "600/minute"
     rate_limit_dev: str = "60/minute"
-    # The client is the peer address; with a trusted proxy in front (nginx, a load
-    # balancer), the first X-Forwarded-For address instead.
+    # The client is the peer address; with a trusted proxy in front (nginx), the address that
+    # proxy appended to X-Forwarded-For (the last one; earlier ones are the client's claims).
     trusted_proxy: bool = False
     # Lifetime of the refresh token (httpOnly cookie, POST /auth/refresh).
     refresh_token_lifetime_seconds: int = Field(default=14 * 24 * 3600, gt=0, le=90 * 24 * 3600)

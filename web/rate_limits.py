@@ -50,12 +50,14 @@ class RateLimits:
         self._failing = False
 
     def client_of(self, request: Request) -> str:
-        """The peer address, or the first X-Forwarded-For hop behind a trusted proxy."""
+        """The peer address; behind a trusted proxy, the address that proxy put in
+        X-Forwarded-For. That is the last hop: nginx (deploy/nginx.conf) appends the client
+        it saw to whatever the client sent, so earlier hops are the client's own claims."""
         if self.trusted_proxy:
             forwarded = request.headers.get("x-forwarded-for", "")
-            first = forwarded.split(",")[0].strip()
-            if first:
-                return first
+            last = forwarded.split(",")[-1].strip()
+            if last:
+                return last
         return request.client.host if request.client else "unknown"
 
     async def hit(self, name: str, key: str) -> None:

@@ -73,8 +73,7 @@ def test_logout_revokes_the_access_token_and_the_session(shop: ShopUnderTest) ->
 
 
 def test_the_cookie_is_secure_behind_a_trusted_https_proxy(settings: Settings) -> None:
-    """(uvicorn itself also trusts X-Forwarded-Proto from loopback, as here.)"""
-    for trusted, secure in ((True, True),):
+    for trusted, secure in ((False, False), (True, True)):
         with start_shop(
             settings.model_copy(update={"trusted_proxy": trusted}), worker=False
         ) as shop:

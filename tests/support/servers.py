@@ -117,7 +117,16 @@ class ShopUnderTest:
 @contextmanager
 def serve(app: object) -> Iterator[str]:
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
+    # proxy_headers off: uvicorn would trust X-Forwarded-* from this loopback client, and the
+    # tests check that the shop does so only when TRUSTED_PROXY says so.
+    config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        proxy_headers=False,
+    )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     poll_until(lambda: server.started or not thread.is_alive(), 15, "uvicorn to start")
