@@ -32,7 +32,8 @@ def event_store_env(settings: Settings) -> dict[str, str]:
         }
     parts = urlsplit(url)
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        # The library's PostgreSQL factory, built without connecting (start while it is down).
+        "PERSISTENCE_MODULE": "infra.event_store_guard:GuardedPostgresFactory",
         "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
         "POSTGRES_HOST": parts.hostname or "127.0.0.1",
         "POSTGRES_PORT": str(parts.port or 5432),

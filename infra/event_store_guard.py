@@ -13,6 +13,10 @@
 
 The library's LISTEN thread (a connection held for as long as a worker follows the log) is
 not watched.
+
+GuardedPostgresFactory (PERSISTENCE_MODULE, see infra/event_store.py) lets a process be built
+while PostgreSQL is down: the library's recorders otherwise connect in their constructors to
+look up composite types that only its database functions use, which are never enabled here.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from eventsourcing.persistence import OperationalError
-from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.postgres import PostgresDatastore, PostgresFactory
+from eventsourcing.utils import Environment, EnvType
 from psycopg_pool import PoolTimeout
 
 log = logging.getLogger("shop.event_store")
@@ -36,6 +41,17 @@ log = logging.getLogger("shop.event_store")
 FAIL_FAST_SECONDS = 3.0
 WATCH_INTERVAL = 0.25
 MARGIN_SECONDS = 1.0
+
+
+class GuardedPostgresFactory(PostgresFactory):
+    """The library's factory, whose recorders open no connection when they are built."""
+
+    def __init__(self, env: Environment | EnvType | None) -> None:
+        super().__init__(env)
+        datastore = self.datastore
+        if not datastore.enable_db_functions:
+            # Only the database functions use those types (see insert_events in the library).
+            datastore.register_type_adapters = lambda: None  # type: ignore[method-assign]
 
 
 class EventStoreGuard:

@@ -36,6 +36,10 @@ def make_redis(url: str, timeout: float = 3.0) -> Redis:
     )
 
 
+class StoresNotReady(Exception):
+    """A store did not answer while setting up (the message names each)."""
+
+
 class Services:
     """One event store pool (the Shop's, which also serves the accounts table), one read
     store engine and one Redis client per process, sized by Settings."""
@@ -72,27 +76,46 @@ class Services:
         # Set once the tables exist: until then the APIs answer 503 (web/readiness.py).
         self.ready = threading.Event()
         self._closed = threading.Event()
+        self._setup_lock = threading.Lock()
+        self._retrying = False
 
     def setup(self) -> None:
-        """Create the tables this process needs (idempotent); raises while a store is down."""
+        """Create the tables this process needs (idempotent); raises while a store is down,
+        having set up the stores that answer."""
+        problems = []
+        for store, step in (("event store", self._event_tables), ("read store", self._views)):
+            try:
+                step()
+            except Exception as error:
+                problems.append(f"{store}: {_one_line(error)}")
+        if problems:
+            raise StoresNotReady("; ".join(problems))
+        self.ready.set()
+
+    def _event_tables(self) -> None:
         for recorder in (self.shop.recorder, getattr(self.shop.snapshots, "recorder", None)):
             create_table = getattr(recorder, "create_table", None)
             if create_table is not None:
                 create_table()
         self.accounts.create_tables()
+
+    def _views(self) -> None:
         views_metadata.create_all(self.read_engine)
-        self.ready.set()
 
     def start_setup(self) -> None:
         """Set up now if the stores answer, else keep trying in the background: a process
         starts (and answers /healthz) while a store is down, and recovers by itself."""
-        try:
-            self.setup()
-        except Exception as error:
-            log.warning(
-                "stores not ready (%s); retrying every %g s", _one_line(error), SETUP_RETRY_SECONDS
-            )
-            threading.Thread(target=self._retry_setup, name="setup", daemon=True).start()
+        with self._setup_lock:  # both apps of a gateway share these Services
+            if self.ready.is_set() or self._retrying:
+                return
+            try:
+                self.setup()
+            except Exception as error:
+                log.warning(
+                    "stores not ready (%s); retrying every %g s", error, SETUP_RETRY_SECONDS
+                )
+                self._retrying = True
+                threading.Thread(target=self._retry_setup, name="setup", daemon=True).start()
 
     def _retry_setup(self) -> None:
         while not self._closed.wait(SETUP_RETRY_SECONDS):
@@ -120,5 +143,6 @@ class Services:
 
 
 def _one_line(error: BaseException) -> str:
+    """An error in one line for the log: a store's errors carry SQL over several lines."""
     text = (str(error).strip().splitlines() or [""])[0]
     return f"{type(error).__name__}: {text}"[:300]
