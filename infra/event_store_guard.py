@@ -16,11 +16,12 @@ not watched.
 
 GuardedPostgresFactory (PERSISTENCE_MODULE, see infra/event_store.py) lets a process be built
 while PostgreSQL is down: the library's recorders otherwise connect in their constructors to
-look up composite types that only its database functions use, which are never enabled here.
+look up the composite types their inserts use.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -30,7 +31,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
-from eventsourcing.persistence import OperationalError
+from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import PostgresDatastore, PostgresFactory
 from eventsourcing.utils import Environment, EnvType
 from psycopg_pool import PoolTimeout
@@ -44,14 +45,26 @@ MARGIN_SECONDS = 1.0
 
 
 class GuardedPostgresFactory(PostgresFactory):
-    """The library's factory, whose recorders open no connection when they are built."""
+    """The library's factory, whose recorders can be built while the server is down: looking
+    up the composite types (inserts use them) is put off until the tables are created
+    (`create_table` registers them again; Services.setup checks that it did)."""
 
     def __init__(self, env: Environment | EnvType | None) -> None:
         super().__init__(env)
         datastore = self.datastore
-        if not datastore.enable_db_functions:
-            # Only the database functions use those types (see insert_events in the library).
-            datastore.register_type_adapters = lambda: None  # type: ignore[method-assign]
+        register = datastore.register_type_adapters
+
+        def register_when_up() -> None:
+            # The server is down: create_table registers them once it answers.
+            with contextlib.suppress(OperationalError, InterfaceError):
+                register()
+
+        datastore.register_type_adapters = register_when_up  # type: ignore[method-assign]
+
+
+def types_registered(datastore: PostgresDatastore) -> bool:
+    """True once every composite type the recorders use is known (see the factory above)."""
+    return datastore.db_type_names <= datastore.psycopg_type_adapters.keys()
 
 
 class EventStoreGuard:

@@ -14,7 +14,7 @@ from infra.access import AccessCache
 from infra.accounts import AccountStore
 from infra.db import make_engine
 from infra.event_store import event_store_env
-from infra.event_store_guard import EventStoreGuard
+from infra.event_store_guard import EventStoreGuard, types_registered
 from infra.payments import PaymentGateway
 from infra.read_store import ViewPositions, views_metadata
 from infra.security import Passwords
@@ -97,6 +97,9 @@ class Services:
             create_table = getattr(recorder, "create_table", None)
             if create_table is not None:
                 create_table()
+        datastore = getattr(self.shop.recorder, "datastore", None)
+        if isinstance(datastore, PostgresDatastore) and not types_registered(datastore):
+            raise StoresNotReady("the event store's types are not registered yet")
         self.accounts.create_tables()
 
     def _views(self) -> None:

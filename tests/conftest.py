@@ -11,13 +11,12 @@ import pytest
 
 from entrypoints.stripe_emulator import EmulatorProcess
 from infra.settings import Settings, load_settings
-from tests.support.servers import ShopUnderTest, start_shop
+from tests.support.servers import RELAXED, ShopUnderTest, start_shop
 from tests.support.stores import ServiceStores, services_problem
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TEST_JWT_SECRET = "test-secret-" + "x" * 40
 TEST_WEBHOOK_SECRET = "whsec_test_" + "y" * 24
-RATE_LIMITS = ("login", "login_account", "register", "refresh", "webhook", "dev")
 
 
 @pytest.fixture(scope="session")
@@ -57,9 +56,7 @@ def settings(
         "read_your_writes_timeout": 10.0,
         "stripe_api_base": stripe_emulator.url,
         "stripe_webhook_secret": TEST_WEBHOOK_SECRET,
-        # Generous: a loaded machine; the tests of these limits set their own.
-        "request_timeout": 60.0,
-        **{f"rate_limit_{name}": "100000/minute" for name in RATE_LIMITS},
+        **RELAXED,
     }
     if backend == "sqlite":
         yield load_settings(

@@ -75,7 +75,11 @@ def fuzz(
         nonlocal calls
         calls += 1
         merged = {**(case.headers or {}), **auth}
-        response = case.call(base_url=base_url, headers=merged, timeout=30)
+        try:
+            response = case.call(base_url=base_url, headers=merged, timeout=60)
+        except Exception as error:  # no answer at all (a hang, a dropped connection)
+            failures.append(f"{label}: no answer: {type(error).__name__}: {error}")
+            raise
         try:
             case.validate_response(response, checks=CHECKS, headers=merged)
         except Exception as error:

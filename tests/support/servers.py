@@ -21,6 +21,13 @@ from query_api.app import create_app as create_query_app
 from workers.process import build_runners, start_runners
 
 POSITION = "X-Event-Position"
+RATE_LIMITS = ("login", "login_account", "register", "refresh", "webhook", "dev")
+# Settings for a test's shop: generous on a loaded machine, and no rate limits in the way
+# (the tests of those limits set their own).
+RELAXED: dict[str, object] = {
+    "request_timeout": 60.0,
+    **{f"rate_limit_{name}": "100000/minute" for name in RATE_LIMITS},
+}
 
 
 def free_port() -> int:
