@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import HTTPException, Request
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import FixedWindowRateLimiter
+from limits.aio.strategies import MovingWindowRateLimiter
 
 from infra.settings import Settings
 
@@ -46,7 +46,8 @@ class RateLimits:
             )
         else:
             storage = MemoryStorage()
-        self.limiter = FixedWindowRateLimiter(storage)
+        # A moving window: "N in any minute", so no burst of 2N across a window boundary.
+        self.limiter = MovingWindowRateLimiter(storage)
         self._failing = False
 
     def client_of(self, request: Request) -> str:
