@@ -29,6 +29,11 @@ from infra.settings import Settings, load_settings
 
 JWT_SECRET = "bench-secret-" + "b" * 40
 BCRYPT_ROUNDS = 4  # accounts are set-up, never timed: keep registering and logging in cheap
+# The bench is one client creating and signing in many accounts: per-client limits off.
+BENCH_RATE_LIMITS = {
+    f"rate_limit_{name}": "1000000/minute"
+    for name in ("login", "login_account", "register", "refresh", "webhook", "dev")
+}
 # libpq reads PGAPPNAME, so pg_stat_activity tells the processes apart.
 GATEWAY_APP_NAME = "bench-gateway"
 WORKER_APP_NAME = "bench-worker"
@@ -47,6 +52,7 @@ def settings_for(
         redis_namespace=namespace,
         jwt_secret=JWT_SECRET,
         bcrypt_rounds=BCRYPT_ROUNDS,
+        **BENCH_RATE_LIMITS,
     )
 
 
@@ -76,6 +82,7 @@ def process_env(settings: Settings, app_name: str, **extra: str) -> dict[str, st
         JWT_SECRET=settings.jwt_secret,
         BCRYPT_ROUNDS=str(settings.bcrypt_rounds),
         PGAPPNAME=app_name,
+        **{name.upper(): str(getattr(settings, name)) for name in BENCH_RATE_LIMITS},
     )
     env.update(extra)
     return env

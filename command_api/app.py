@@ -21,7 +21,7 @@ from web.app import create_base_app
 
 def create_app(services: Services | None = None) -> FastAPI:
     services = services or Services(get_settings())
-    services.setup()
+    services.start_setup()  # serves /healthz (503) while a store is down
     app = create_base_app("Order platform: commands", services, metrics_name="command")
     app.include_router(auth.router)
     for module in (products, images, cart, checkout, orders, webhooks, dev_payments):

@@ -17,6 +17,8 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from web.response_headers import ResponseHeadersMiddleware
+
 FRONTEND_DIST = Path(__file__).resolve().parent.parent / "frontend" / "dist"
 READ_METHODS = {"GET", "HEAD"}
 
@@ -50,11 +52,16 @@ class Gateway:
         self.frontend = frontend
         self.assets = StaticFiles(directory=frontend / "assets", check_dir=False)
         self._openapi: dict[str, Any] | None = None
+        # The storefront's files get the same security headers as the APIs' answers.
+        self._with_headers = ResponseHeadersMiddleware(self._dispatch)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
+        await self._with_headers(scope, receive, send)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.query(scope, receive, send)
             return

@@ -212,6 +212,14 @@ class EmulatorProcess:
                 process.kill()
                 process.wait(timeout)
 
+    def pin_port(self) -> None:
+        """Restart on the port it has now (the shop's settings name it)."""
+        self._requested_port = self.port
+
+    @property
+    def process(self) -> subprocess.Popen[bytes] | None:
+        return self._process
+
     @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None

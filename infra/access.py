@@ -90,7 +90,7 @@ class AccessCache:
         try:
             self.refresh()
         except Exception as error:
-            log.warning("access cache: first load failed (%s); retrying", error)
+            log.warning("access cache: first load failed (%s); retrying", _first_line(error))
         self._thread.start()
 
     def stop(self) -> None:
@@ -106,7 +106,7 @@ class AccessCache:
                 self.refresh()
             except Exception as error:
                 if not failing:
-                    log.warning("access cache: refresh failed (%s); retrying", error)
+                    log.warning("access cache: refresh failed (%s); retrying", _first_line(error))
                 failing = True
             else:
                 if failing:
@@ -181,3 +181,8 @@ class AccessCache:
         """The latest role recorded for the user, else the one their token was issued with."""
         held = self._roles.get(user_id)
         return held[0] if held is not None else token_role
+
+
+def _first_line(error: BaseException) -> str:
+    """Store errors carry their SQL over several lines: the log gets one."""
+    return f"{type(error).__name__}: {(str(error).strip().splitlines() or [''])[0]}"[:300]

@@ -34,7 +34,8 @@ def event_store_env(settings: Settings, pool_size: int | None = None) -> dict[st
         }
     parts = urlsplit(url)
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        # The library's PostgreSQL factory, built without connecting (start while it is down).
+        "PERSISTENCE_MODULE": "infra.event_store_guard:GuardedPostgresFactory",
         "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
         "POSTGRES_HOST": parts.hostname or "127.0.0.1",
         "POSTGRES_PORT": str(parts.port or 5432),
@@ -48,6 +49,8 @@ def event_store_env(settings: Settings, pool_size: int | None = None) -> dict[st
         "POSTGRES_MAX_OVERFLOW": "0",
         "POSTGRES_PRE_PING": "n",
         "POSTGRES_CONN_MAX_AGE": str(settings.db_pool_recycle_seconds),
-        "CREATE_TABLE": "y",
+        # Not at construction (it would connect, and fail while the server is down):
+        # Services.setup() creates the tables.
+        "CREATE_TABLE": "n",
         **cache,
     }

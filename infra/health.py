@@ -8,6 +8,8 @@ hold /healthz and is named in its answer. The worker's own health server uses th
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -79,15 +81,35 @@ def thread_probes(services: Services) -> Probes:
     }
 
 
-def check_dependencies(services: Services) -> dict[str, str]:
-    checks: dict[str, str] = {}
-    checks["event_store"] = _probe(lambda: services.shop.recorder.max_notification_id())
-    checks["read_store"] = _probe(lambda: _select_one(services))
-    if services.redis is not None:
-        checks["redis"] = _probe(lambda: services.redis.ping())
-    else:
-        checks["redis"] = "not configured"
-    return checks
+def check_dependencies(services: Services, timeout: float = PROBE_TIMEOUT) -> dict[str, str]:
+    """The blocking twin of probe_all (the worker's health server): every store probed at
+    once in its own thread, each given `timeout` seconds, so a hung store is named in time
+    (its thread ends with the store's own time-out)."""
+    probes: dict[str, Callable[[], object] | None] = {
+        "event_store": services.shop.recorder.max_notification_id,
+        "read_store": lambda: _select_one(services),
+        "redis": (lambda: _ping_redis(services)) if services.redis is not None else None,
+    }
+    results: dict[str, str] = {
+        name: "not configured" for name, probe in probes.items() if probe is None
+    }
+    threads = []
+    for name, probe in probes.items():
+        if probe is not None:
+            results[name] = f"down: no answer within {timeout:g} s"
+            thread = threading.Thread(
+                target=_run_probe, args=(probe, name, results), name=f"probe-{name}", daemon=True
+            )
+            thread.start()
+            threads.append(thread)
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return {name: results[name] for name in probes}
+
+
+def _run_probe(probe: Callable[[], object], name: str, results: dict[str, str]) -> None:
+    results[name] = _probe(probe)
 
 
 def _select_one(services: Services) -> None:

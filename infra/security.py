@@ -50,6 +50,10 @@ def password_problem(password: str) -> str | None:
     return None
 
 
+# The `typ` claim of refresh tokens: never accepted as an access token, and vice versa.
+REFRESH_TYPE = "refresh"
+
+
 @dataclass(frozen=True)
 class TokenClaims:
     user_id: uuid.UUID
@@ -57,21 +61,66 @@ class TokenClaims:
     expires_at: int
     # The role at login; a later change reaches every process through the access cache.
     role: str
+    # The jti of the refresh token (the sign-in session) this access token came from, if any:
+    # logging out revokes both.
+    session: str | None = None
 
 
-def issue_token(settings: Settings, user_id: uuid.UUID, role: str) -> tuple[str, int]:
+@dataclass(frozen=True)
+class RefreshClaims:
+    user_id: uuid.UUID
+    jti: str
+    expires_at: int
+
+
+def issue_token(
+    settings: Settings, user_id: uuid.UUID, role: str, session: str | None = None
+) -> tuple[str, int]:
     """A signed access token and its lifetime in seconds. It carries the role, so checking a
     request needs no database: changes and logouts come from the access cache (infra/access)."""
     now = int(time.time())
     lifetime = settings.jwt_lifetime_seconds
-    claims = {
+    claims: dict[str, object] = {
         "sub": str(user_id),
         "role": role,
         "iat": now,
         "exp": now + lifetime,
         "jti": uuid.uuid4().hex,
     }
+    if session is not None:
+        claims["sid"] = session
     return jwt.encode(claims, settings.jwt_secret, algorithm=JWT_ALGORITHM), lifetime
+
+
+def issue_refresh_token(settings: Settings, user_id: uuid.UUID) -> tuple[str, RefreshClaims]:
+    """A long-lived token that only POST /auth/refresh accepts (kept in an httpOnly cookie)."""
+    now = int(time.time())
+    refresh = RefreshClaims(
+        user_id, uuid.uuid4().hex, now + settings.refresh_token_lifetime_seconds
+    )
+    claims = {
+        "sub": str(user_id),
+        "typ": REFRESH_TYPE,
+        "iat": now,
+        "exp": refresh.expires_at,
+        "jti": refresh.jti,
+    }
+    return jwt.encode(claims, settings.jwt_secret, algorithm=JWT_ALGORITHM), refresh
+
+
+def decode_refresh_token(settings: Settings, token: str) -> RefreshClaims:
+    try:
+        claims = jwt.decode(
+            token,
+            settings.jwt_secret,
+            algorithms=[JWT_ALGORITHM],
+            options={"require_exp": True, "require_sub": True, "require_jti": True},
+        )
+        if claims.get("typ") != REFRESH_TYPE:
+            raise ValueError("not a refresh token")
+        return RefreshClaims(uuid.UUID(claims["sub"]), str(claims["jti"]), int(claims["exp"]))
+    except (JWTError, KeyError, ValueError, TypeError) as error:
+        raise InvalidToken("invalid or expired refresh token") from error
 
 
 def decode_token(settings: Settings, token: str) -> TokenClaims:
@@ -85,13 +134,15 @@ def decode_token(settings: Settings, token: str) -> TokenClaims:
             options={"require_exp": True, "require_sub": True, "require_jti": True},
         )
         role = claims["role"]
-        if role not in ROLES:
+        if role not in ROLES or "typ" in claims:  # a refresh token is no access token
             raise ValueError("unknown role")
+        session = claims.get("sid")
         return TokenClaims(
             user_id=uuid.UUID(claims["sub"]),
             jti=str(claims["jti"]),
             expires_at=int(claims["exp"]),
             role=role,
+            session=str(session) if session is not None else None,
         )
     except (JWTError, KeyError, ValueError, TypeError) as error:
         raise InvalidToken("invalid or expired token") from error

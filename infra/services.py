@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from functools import cached_property
 
+from eventsourcing.postgres import PostgresDatastore
 from redis import Redis
 
 from domain.shop import Shop
@@ -11,21 +14,31 @@ from infra.access import AccessCache
 from infra.accounts import AccountStore
 from infra.db import make_engine
 from infra.event_store import event_store_env
+from infra.event_store_guard import EventStoreGuard, types_registered
 from infra.images import ImageStore, image_store_for
 from infra.payments import PaymentGateway
 from infra.read_store import ViewPositions, views_metadata
 from infra.security import Passwords
 from infra.settings import Settings
 
+log = logging.getLogger("shop.services")
 
-def make_redis(url: str) -> Redis:
+# How often a process whose stores were down at start-up tries to set them up again.
+SETUP_RETRY_SECONDS = 2.0
+
+
+def make_redis(url: str, timeout: float = 3.0) -> Redis:
     return Redis.from_url(
         url,
-        socket_timeout=2,
-        socket_connect_timeout=2,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
         decode_responses=True,
         health_check_interval=30,
     )
+
+
+class StoresNotReady(Exception):
+    """A store did not answer while setting up (the message names each)."""
 
 
 class Services:
@@ -36,7 +49,19 @@ class Services:
         """`pool_size`: the event store pool of this process (the worker's own setting);
         EVENT_STORE_POOL_SIZE otherwise."""
         self.settings = settings
+        # Building these opens no connection: a process starts while its stores are down.
         self.shop = Shop(env=event_store_env(settings, pool_size))
+        datastore = getattr(self.shop.recorder, "datastore", None)
+        self.event_store_guard = (
+            EventStoreGuard(
+                datastore,
+                statement_timeout=settings.db_statement_timeout,
+                lock_timeout=settings.db_lock_timeout,
+                connect_timeout=settings.db_connect_timeout,
+            )
+            if isinstance(datastore, PostgresDatastore)
+            else None
+        )
         self.read_engine = make_engine(
             settings.read_store_url,
             pool_size=settings.read_store_pool_size,
@@ -47,13 +72,65 @@ class Services:
         self.accounts = AccountStore(
             self.shop, Passwords(settings.bcrypt_rounds), on_role_changed=self.access.role_changed
         )
-        self.redis = make_redis(settings.redis_url) if settings.redis_url else None
+        self.redis = (
+            make_redis(settings.redis_url, settings.redis_timeout) if settings.redis_url else None
+        )
         self.positions = ViewPositions(self.read_engine, self.redis, settings.redis_namespace)
+        # Set once the tables exist: until then the APIs answer 503 (web/readiness.py).
+        self.ready = threading.Event()
+        self._closed = threading.Event()
+        self._setup_lock = threading.Lock()
+        self._retrying = False
 
     def setup(self) -> None:
-        """Create the tables this process needs (idempotent)."""
+        """Create the tables this process needs (idempotent); raises while a store is down,
+        having set up the stores that answer."""
+        problems = []
+        for store, step in (("event store", self._event_tables), ("read store", self._views)):
+            try:
+                step()
+            except Exception as error:
+                problems.append(f"{store}: {_one_line(error)}")
+        if problems:
+            raise StoresNotReady("; ".join(problems))
+        self.ready.set()
+
+    def _event_tables(self) -> None:
+        for recorder in (self.shop.recorder, getattr(self.shop.snapshots, "recorder", None)):
+            create_table = getattr(recorder, "create_table", None)
+            if create_table is not None:
+                create_table()
+        datastore = getattr(self.shop.recorder, "datastore", None)
+        if isinstance(datastore, PostgresDatastore) and not types_registered(datastore):
+            raise StoresNotReady("the event store's types are not registered yet")
         self.accounts.create_tables()
+
+    def _views(self) -> None:
         views_metadata.create_all(self.read_engine)
+
+    def start_setup(self) -> None:
+        """Set up now if the stores answer, else keep trying in the background: a process
+        starts (and answers /healthz) while a store is down, and recovers by itself."""
+        with self._setup_lock:  # both apps of a gateway share these Services
+            if self.ready.is_set() or self._retrying:
+                return
+            try:
+                self.setup()
+            except Exception as error:
+                log.warning(
+                    "stores not ready (%s); retrying every %g s", error, SETUP_RETRY_SECONDS
+                )
+                self._retrying = True
+                threading.Thread(target=self._retry_setup, name="setup", daemon=True).start()
+
+    def _retry_setup(self) -> None:
+        while not self._closed.wait(SETUP_RETRY_SECONDS):
+            try:
+                self.setup()
+            except Exception:
+                continue
+            log.warning("stores ready: set up")
+            return
 
     @cached_property
     def payments(self) -> PaymentGateway:
@@ -66,8 +143,17 @@ class Services:
         return image_store_for(self.settings)
 
     def close(self) -> None:
+        self._closed.set()
+        if self.event_store_guard is not None:
+            self.event_store_guard.close()
         self.access.stop()
         self.shop.close()
         self.read_engine.dispose()
         if self.redis is not None:
             self.redis.close()
+
+
+def _one_line(error: BaseException) -> str:
+    """An error in one line for the log: a store's errors carry SQL over several lines."""
+    text = (str(error).strip().splitlines() or [""])[0]
+    return f"{type(error).__name__}: {text}"[:300]

@@ -93,6 +93,32 @@ class Settings(BaseSettings):
     image_s3_endpoint_url: str | None = None
     image_s3_region: str | None = None
 
+    # -- hardening: bounded waits, limits (README: "Timeouts, limits and headers") -----------
+    # Server-side statement time-out on PostgreSQL; a connection checked out longer than
+    # this plus DB_LOCK_TIMEOUT (a server that stopped answering) is cut by the watchdog.
+    db_statement_timeout: float = Field(default=5.0, gt=0, le=300)
+    # Redis connect and read time-out (seconds), every client.
+    redis_timeout: float = Field(default=3.0, gt=0, le=60)
+    # An answer has begun within this many seconds, else 503 with Retry-After.
+    request_timeout: float = Field(default=15.0, gt=0, le=600)
+    # Request bodies (bytes): most routes, Stripe's webhook, multipart image uploads.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_webhook_body_bytes: int = Field(default=512 * 1024, ge=1024)
+    max_upload_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    # Rate limits ("N/second|minute|hour", the `limits` library's notation): per client
+    # address, and for /login also per account named.
+    rate_limit_login: str = "20/minute"
+    rate_limit_login_account: str = "10/minute"
+    rate_limit_register: str = "10/minute"
+    rate_limit_refresh: str = "60/minute"
+    rate_limit_webhook: str = "600/minute"
+    rate_limit_dev: str = "60/minute"
+    # The client is the peer address; with a trusted proxy in front (nginx), the address that
+    # proxy appended to X-Forwarded-For (the last one; earlier ones are the client's claims).
+    trusted_proxy: bool = False
+    # Lifetime of the refresh token (httpOnly cookie, POST /auth/refresh).
+    refresh_token_lifetime_seconds: int = Field(default=14 * 24 * 3600, gt=0, le=90 * 24 * 3600)
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
@@ -113,6 +139,24 @@ class Settings(BaseSettings):
                 raise ValueError(f"{origin!r} is not an origin like https://shop.example.com")
             origins.append(origin)
         return origins
+
+    @field_validator(
+        "rate_limit_login",
+        "rate_limit_login_account",
+        "rate_limit_register",
+        "rate_limit_refresh",
+        "rate_limit_webhook",
+        "rate_limit_dev",
+    )
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate such as 10/minute") from None
+        return value
 
     @field_validator("event_store_url")
     @classmethod

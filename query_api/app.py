@@ -17,7 +17,7 @@ from web.app import create_base_app
 
 def create_app(services: Services | None = None) -> FastAPI:
     services = services or Services(get_settings())
-    services.setup()
+    services.start_setup()  # serves /healthz (503) while a store is down
     reads = Reads(services)
     app = create_base_app(
         "Order platform: queries",

@@ -11,7 +11,7 @@ import pytest
 
 from entrypoints.stripe_emulator import EmulatorProcess
 from infra.settings import Settings, load_settings
-from tests.support.servers import ShopUnderTest, start_shop
+from tests.support.servers import RELAXED, ShopUnderTest, start_shop
 from tests.support.stores import ServiceStores, services_problem
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -57,6 +57,7 @@ def settings(
         "stripe_api_base": stripe_emulator.url,
         "stripe_webhook_secret": TEST_WEBHOOK_SECRET,
         "image_dir": f"{tmp_path}/images",
+        **RELAXED,
     }
     if backend == "sqlite":
         yield load_settings(

@@ -11,9 +11,14 @@ from starlette.types import Lifespan
 
 from infra.health import Probes, probe_all, thread_probes
 from infra.services import Services
+from web.body_limits import BodyLimitMiddleware, BodyLimits
+from web.deadline import RequestDeadlineMiddleware
 from web.errors import ERROR_RESPONSES, install_error_handlers
 from web.headers import POSITION_HEADER
 from web.metrics import MetricsMiddleware, metrics_router
+from web.rate_limits import RateLimits
+from web.readiness import ReadinessMiddleware
+from web.response_headers import ResponseHeadersMiddleware
 
 
 # async: a plain `def` dependency would cost every request a trip through the thread pool.
@@ -43,6 +48,16 @@ def create_base_app(
     services.access.start()  # the auth dependencies read it (idempotent: apps may share it)
     app.state.probes = probes if probes is not None else thread_probes(services)
     settings = services.settings
+    app.state.rate_limits = RateLimits(settings)
+    # Innermost first: the body limit, then the deadline, CORS, and the headers on everything.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limits=BodyLimits(
+            settings.max_body_bytes, settings.max_webhook_body_bytes, settings.max_upload_body_bytes
+        ),
+    )
+    app.add_middleware(RequestDeadlineMiddleware, timeout=settings.request_timeout)
+    app.add_middleware(ReadinessMiddleware, ready=services.ready)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -56,7 +71,9 @@ def create_base_app(
                 POSITION_HEADER,
             ],
             expose_headers=[POSITION_HEADER, "ETag", "Location", "Retry-After"],
+            allow_credentials=True,  # the refresh cookie (POST /auth/refresh)
         )
+    app.add_middleware(ResponseHeadersMiddleware)
     install_error_handlers(app)
     app.add_middleware(MetricsMiddleware, app_name=metrics_name)
     app.include_router(ops_router)

@@ -45,8 +45,9 @@ async def token_claims(
     except InvalidToken as error:
         raise _unauthorized(str(error)) from None
     services.access.check_fresh()
-    if services.access.is_revoked(claims.jti):
-        raise _unauthorized("token has been revoked")
+    revoked = services.access.is_revoked
+    if revoked(claims.jti) or (claims.session is not None and revoked(claims.session)):
+        raise _unauthorized("token has been revoked")  # or its sign-in session logged out
     return claims
 
 

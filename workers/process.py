@@ -107,15 +107,20 @@ def run_worker(
     (host, port), also answer GET /healthz and GET /metrics there."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     services = Services(settings, pool_size=settings.worker_pool_size)
+    services.start_setup()
     try:
         worker = ProjectionWorker(services, only, lease_ttl)
-        worker.start(stop)
-        if settings.pending_order_ttl_seconds and not only:
+        # /healthz answers (503, naming the store) while the stores are not set up yet.
+        server = serve_health(*health, worker) if health else None
+        while not services.ready.wait(1.0) and not stop.is_set():
+            pass
+        if services.ready.is_set():
+            worker.start(stop)
+        if services.ready.is_set() and settings.pending_order_ttl_seconds and not only:
             expiry = UnpaidOrderExpiry(
                 services, Lease(services.read_engine, "order-expiry", worker.owner, lease_ttl * 9)
             )
             threading.Thread(target=expiry.run, args=(stop,), name="expiry", daemon=True).start()
-        server = serve_health(*health, worker) if health else None
         stop.wait()
         if server is not None:
             server.shutdown()

@@ -27,7 +27,7 @@ from infra.images import (
 from infra.services import Services
 from web.app import ServicesDep
 from web.auth import AdminUser
-from web.errors import ErrorOut
+from web.errors import ErrorOut, InvalidInput
 from web.headers import set_position
 from web.schemas import ProductOut
 
@@ -59,7 +59,7 @@ def _add_image(services: Services, product_id: UUID, raw: bytes) -> tuple[Produc
     except ImageTooLarge:
         raise HTTPException(413, _TOO_LARGE) from None
     except ImageRejected as error:
-        raise HTTPException(422, str(error)) from None
+        raise InvalidInput("file", str(error)) from None
     store_image(services.images, image)
     return services.shop.add_product_image(product_id, uuid4(), **image.event_fields())
 
@@ -93,7 +93,7 @@ async def upload_image(
 ) -> ProductOut:
     """A JPEG, PNG or WebP image of at most 5 MB; the product answers with it last."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise HTTPException(422, "send the image as multipart/form-data, in the field 'file'")
+        raise InvalidInput("file", "send the image as multipart/form-data, in the field 'file'")
     await _read_body(request)
     try:
         form = await request.form(max_files=1, max_fields=10)
@@ -102,7 +102,7 @@ async def upload_image(
     try:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
-            raise HTTPException(422, "send the image in the multipart field 'file'")
+            raise InvalidInput("file", "send the image in the multipart field 'file'")
         raw = await upload.read()
     finally:
         await form.close()

@@ -4,6 +4,7 @@ import {
   ApiError,
   apiSettings,
   detailToMessage,
+  clearToken,
   getEventPosition,
   getToken,
   newIdempotencyKey,
@@ -46,6 +47,7 @@ beforeEach(() => {
   responses = [];
   localStorage.clear();
   sessionStorage.clear();
+  clearToken();
   resetEventPositionForTests();
   fetchMock.mockClear();
   sleepMock.mockClear();
@@ -256,6 +258,27 @@ describe('401 handling', () => {
     expect(err.message).toBe('token revoked');
     expect(getToken()).toBeNull();
     expect(handler).toHaveBeenCalledTimes(1);
+    off();
+  });
+
+  it('keeps the token in memory only, and renews an expired one from the refresh cookie', async () => {
+    const handler = vi.fn();
+    const off = onUnauthorized(handler);
+    setToken('expired');
+    expect(JSON.stringify({ ...localStorage })).not.toContain('expired');
+    responses.push(
+      json(401, { detail: 'invalid or expired token' }),
+      json(200, { access_token: 'renewed', token_type: 'bearer', expires_in: 3600 }),
+      json(200, { items: [], total: 0, currency: 'EUR' }),
+    );
+    const cart = await api.getCart();
+    expect(cart.total).toBe(0);
+    expect(calls[1].url).toBe('/auth/refresh');
+    expect(calls[1].init.method).toBe('POST');
+    expect(calls[1].headers.authorization).toBeUndefined();
+    expect(calls[2].headers.authorization).toBe('Bearer renewed');
+    expect(getToken()).toBe('renewed');
+    expect(handler).not.toHaveBeenCalled();
     off();
   });
 

@@ -1,18 +1,20 @@
 import { SseParser } from './sse';
 
 // The one place that talks HTTP to the shop's API (same origin, see docs/api.md), and the
-// one place that handles the token (a later change may move it to memory plus an httpOnly
-// refresh cookie: only getToken/setToken/clearToken change then).
+// one place that handles the token: the access token lives in memory only (no script
+// injected into the page can find it in storage), and the sign-in session in an httpOnly
+// refresh cookie that only POST /auth/refresh receives (refreshSession).
 //
 // - every request sends `Accept: application/json` (the back end serves index.html to
 //   requests that prefer text/html, and page paths coincide with API paths);
 // - bodies are JSON with `Content-Type: application/json` (FormData goes as multipart);
-// - the JWT lives in localStorage and goes out as `Authorization: Bearer`;
+// - the access token lives in this module's memory and goes out as `Authorization: Bearer`;
+//   after a reload (or when it expires) refreshSession() gets a new one from the cookie;
 // - read-your-writes: the highest `X-Event-Position` seen on any response is kept in
 //   memory + sessionStorage and sent back on every GET;
 // - a 503 with Retry-After on a GET is retried once after a short delay;
-// - a 401 on a request that carried a token drops the token and calls the
-//   unauthorized handler (the app navigates to /login);
+// - a 401 on a request that carried a token tries one refresh and sends the request again;
+//   if that fails, it drops the token and calls the unauthorized handler (-> /login);
 // - errors become ApiError with the API's `detail` turned into readable text and the
 //   per-field problems of a 422 in `fieldErrors`;
 // - routes the server does not have yet (isMissingRoute) let callers fall back.
@@ -397,9 +399,10 @@ export function errorText(err: unknown): string {
 }
 
 // ---------------------------------------------------------------------------
-// Storage: token (localStorage) and event position (memory + sessionStorage)
+// Storage: token (memory) and event position (memory + sessionStorage)
 
-export const TOKEN_KEY = 'shop.token';
+/** Where earlier releases kept the token; removed on load so no copy lingers there. */
+const LEGACY_TOKEN_KEY = 'shop.token';
 export const POSITION_KEY = 'shop.eventPosition';
 
 function storage(kind: 'localStorage' | 'sessionStorage'): Storage | null {
@@ -410,16 +413,44 @@ function storage(kind: 'localStorage' | 'sessionStorage'): Storage | null {
   }
 }
 
+let accessToken: string | null = null;
+try {
+  storage('localStorage')?.removeItem(LEGACY_TOKEN_KEY);
+} catch {
+  // storage may be unavailable (privacy modes): nothing to remove then
+}
+
 export function getToken(): string | null {
-  return storage('localStorage')?.getItem(TOKEN_KEY) ?? null;
+  return accessToken;
 }
 
 export function setToken(token: string): void {
-  storage('localStorage')?.setItem(TOKEN_KEY, token);
+  accessToken = token;
 }
 
 export function clearToken(): void {
-  storage('localStorage')?.removeItem(TOKEN_KEY);
+  accessToken = null;
+}
+
+let refreshing: Promise<boolean> | null = null;
+
+/**
+ * A new access token from the refresh cookie (after a reload, or when the token expired).
+ * Concurrent callers share one request. True when signed in afterwards.
+ */
+export function refreshSession(): Promise<boolean> {
+  if (!refreshing) {
+    refreshing = request<LoginResponse>('/auth/refresh', { method: 'POST', auth: false })
+      .then((res) => {
+        setToken(res.data.access_token);
+        return true;
+      })
+      .catch(() => false)
+      .finally(() => {
+        refreshing = null;
+      });
+  }
+  return refreshing;
 }
 
 let position: number | null = null;
@@ -559,7 +590,8 @@ export async function request<T = unknown>(path: string, options: RequestOptions
         headers,
         body: options.body === undefined ? undefined : multipart ? (options.body as FormData) : JSON.stringify(options.body),
         signal: options.signal,
-        credentials: 'same-origin',
+        // The refresh cookie: same-origin by default, or the API's origin when it is another.
+        credentials: API_BASE ? 'include' : 'same-origin',
       });
     } catch (err) {
       if (err instanceof DOMException && err.name === 'AbortError') throw err;
@@ -571,8 +603,20 @@ export async function request<T = unknown>(path: string, options: RequestOptions
   const sentToken = options.auth !== false && getToken() !== null;
   let res = await send();
   noteEventPosition(res.headers.get('X-Event-Position'));
+  let refused: { data: unknown } | null = null;
 
-  if (isQuery && res.status === 503) {
+  if (res.status === 401 && sentToken) {
+    // The access token expired (or was dropped): one refresh from the cookie, one retry.
+    refused = { data: await readBody(res) };
+    clearToken();
+    if (await refreshSession()) {
+      res = await send();
+      noteEventPosition(res.headers.get('X-Event-Position'));
+      refused = null;
+    }
+  }
+
+  if (isQuery && res.status === 503 && !refused) {
     const retryAfter = parseRetryAfter(res.headers.get('Retry-After'));
     if (retryAfter !== null) {
       const delay = Math.min(apiSettings.maxRetryDelayMs, Math.max(100, retryAfter * 1000 || apiSettings.defaultRetryDelayMs));
@@ -583,7 +627,7 @@ export async function request<T = unknown>(path: string, options: RequestOptions
     }
   }
 
-  const data = await readBody(res);
+  const data = refused ? refused.data : await readBody(res);
 
   if (!res.ok) {
     const detail = data && typeof data === 'object' && 'detail' in data ? (data as { detail: unknown }).detail : data;
@@ -645,7 +689,7 @@ export async function streamOrder(id: Id, onOrder: (order: Order) => void, signa
     res = await fetch(buildUrl(`/orders/${seg(id)}/stream`), {
       headers,
       signal,
-      credentials: 'same-origin',
+      credentials: API_BASE ? 'include' : 'same-origin',
       cache: 'no-store',
     });
   } catch (err) {

@@ -1,10 +1,10 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useNavigate } from 'react-router-dom';
-import { api, clearToken, getToken, onUnauthorized, setToken, type User } from './api';
+import { api, clearToken, getToken, onUnauthorized, refreshSession, setToken, type User } from './api';
 
 interface AuthState {
   user: User | null;
-  /** True while the "who am I" request for a stored token is in flight. */
+  /** True while the session is being restored (refresh cookie, then "who am I"). */
   loading: boolean;
   login: (username: string, password: string) => Promise<User>;
   logout: () => Promise<void>;
@@ -17,7 +17,7 @@ const AuthContext = createContext<AuthState | null>(null);
 
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<User | null>(null);
-  const [loading, setLoading] = useState<boolean>(() => getToken() !== null);
+  const [loading, setLoading] = useState<boolean>(true);
   const navigate = useNavigate();
 
   // A 401 on a signed-in request: the client already dropped the token.
@@ -34,12 +34,16 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     [navigate],
   );
 
+  // The access token lives in memory only: after a reload, the httpOnly refresh cookie (if
+  // the browser has one) brings the session back.
   useEffect(() => {
-    if (!getToken()) return;
     const controller = new AbortController();
-    api
-      .me(controller.signal)
-      .then(setUser)
+    const restore = async () => {
+      if (!getToken() && !(await refreshSession())) return;
+      if (controller.signal.aborted) return;
+      setUser(await api.me(controller.signal));
+    };
+    restore()
       .catch(() => undefined)
       .finally(() => {
         if (!controller.signal.aborted) setLoading(false);
@@ -62,6 +66,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const logout = useCallback(async () => {
     try {
+      // Revokes the access token and the session, and clears the refresh cookie.
       if (getToken()) await api.logout();
     } catch {
       // The token is dropped below whatever the server said.

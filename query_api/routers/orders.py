@@ -46,6 +46,7 @@ from query_api.schemas import (
 from query_api.waiting import Position
 from web.app import ServicesDep
 from web.auth import CurrentUser, Principal, require_role
+from web.errors import InvalidInput
 
 router = APIRouter(tags=["orders"])
 
@@ -123,9 +124,9 @@ async def list_orders(
     offset: Offset = 0,
 ) -> Page[OrderView]:
     if status is not None and status not in LISTED_STATUSES:
-        raise HTTPException(422, f"status must be one of {', '.join(LISTED_STATUSES)}")
+        raise InvalidInput("status", f"must be one of {', '.join(LISTED_STATUSES)}", where="query")
     if from_ is not None and to is not None and from_ > to:
-        raise HTTPException(422, "from must not be after to")
+        raise InvalidInput("from", "must not be after to", where="query")
     await reads.caught_up(position, ORDERS)
     conditions: list[Any] = []
     if user.role not in STAFF:
@@ -172,7 +173,9 @@ async def get_order(
     as it stood then. That replay uses the event store's blocking client, so it runs in a
     worker thread (a rare, per-order request)."""
     if as_of is not None and version is not None:
-        raise HTTPException(422, "ask for a version or a time (as_of), not both")
+        raise InvalidInput(
+            "version", "ask for a version or a time (as_of), not both", where="query"
+        )
     await reads.caught_up(position, ORDERS)
     row = await _visible_row(reads, order_id, user)
     customers = await customers_for(services, user, [row.user_id])

@@ -19,6 +19,7 @@ from query_api.reads import CATALOG, PRODUCT_CACHE, Reads, ReadsDep
 from query_api.schemas import Page
 from query_api.search import Sort, catalog_query, search_words
 from query_api.waiting import Position
+from web.errors import InvalidInput
 from web.headers import etag
 from web.schemas import ImageOut, ProductOut
 
@@ -43,7 +44,7 @@ async def list_products(
     offset: Offset = 0,
 ) -> Page[ProductOut]:
     if min_price is not None and max_price is not None and min_price > max_price:
-        raise HTTPException(422, "min_price must not be greater than max_price")
+        raise InvalidInput("min_price", "must not be greater than max_price", where="query")
     await reads.caught_up(position, CATALOG)
     rows_query, count_query = catalog_query(q, sort or "relevance", min_price, max_price)
     async with reads.views.connect() as conn:

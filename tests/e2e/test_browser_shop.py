@@ -20,6 +20,7 @@ from tests.e2e.ui import (
     order_number,
     paid_order,
     product_card,
+    session_cookie,
     sign_in,
     unique,
 )
@@ -211,8 +212,7 @@ def test_order_page_follows_fulfilment_and_refunds_without_reload(
     product = shop.create_product(name=teapot, price=499, stock=5).json()
     order_id, shopper_auth = paid_order(shop, product["id"], 3)
     token = shopper_auth["Authorization"].removeprefix("Bearer ")
-    page.goto("/")
-    page.evaluate("t => localStorage.setItem('shop.token', t)", token)
+    page.context.add_cookies([session_cookie(shop, token)])
     page.goto(f"/orders/{order_id}")
     expect(page.get_by_test_id("order-status")).to_have_text("Paid")
 

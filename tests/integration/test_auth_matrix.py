@@ -15,7 +15,7 @@ from jose import jwt
 
 from domain.products import Product
 from infra.settings import load_settings
-from tests.support.servers import ShopUnderTest, start_shop
+from tests.support.servers import RELAXED, ShopUnderTest, start_shop
 from tests.support.stores import ServiceStores
 
 SECRET = "matrix-secret-" + "m" * 40
@@ -27,7 +27,7 @@ def matrix_shop(
     tmp_path_factory: pytest.TempPathFactory,
     service_stores: ServiceStores | None,
 ) -> Iterator[ShopUnderTest]:
-    common: dict[str, object] = {"jwt_secret": SECRET, "bcrypt_rounds": 4}
+    common: dict[str, object] = {"jwt_secret": SECRET, "bcrypt_rounds": 4, **RELAXED}
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("matrix")
         settings = load_settings(

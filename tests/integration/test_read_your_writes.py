@@ -179,6 +179,7 @@ def test_the_head_never_refuses_a_position_a_command_returned(settings: Settings
     """A refusal rests on a read begun after the request arrived, even while a flood of bogus
     positions keeps reads in flight; and the flood shares reads instead of multiplying them."""
     shop = Shop(env=event_store_env(settings))
+    shop.recorder.create_table()  # Services.setup() does this for the apps
     head = EventStoreHead.of(settings, shop.recorder)
     statements: list[str] = []
     event.listen(

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from infra.settings import Settings
+from tests.support.servers import RATE_LIMITS
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOP_BIN = ROOT / ".venv" / "bin" / "shop"
@@ -25,7 +26,11 @@ def shop_env(settings: Settings, **extra: str) -> dict[str, str]:
         JWT_SECRET=settings.jwt_secret,
         BCRYPT_ROUNDS=str(settings.bcrypt_rounds),
         PYTHONPATH=str(ROOT),
+        REQUEST_TIMEOUT=str(settings.request_timeout),
     )
+    for name in RATE_LIMITS:
+        key = f"rate_limit_{name}"
+        env[key.upper()] = getattr(settings, key)
     if settings.redis_url:
         env["REDIS_URL"] = settings.redis_url
     env.update(extra)

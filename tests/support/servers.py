@@ -21,6 +21,13 @@ from query_api.app import create_app as create_query_app
 from workers.process import ProjectionWorker
 
 POSITION = "X-Event-Position"
+RATE_LIMITS = ("login", "login_account", "register", "refresh", "webhook", "dev")
+# Settings for a test's shop: generous on a loaded machine, and no rate limits in the way
+# (the tests of those limits set their own).
+RELAXED: dict[str, object] = {
+    "request_timeout": 60.0,
+    **{f"rate_limit_{name}": "100000/minute" for name in RATE_LIMITS},
+}
 
 
 def free_port() -> int:
@@ -119,7 +126,16 @@ class ShopUnderTest:
 @contextmanager
 def serve(app: object) -> Iterator[str]:
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
+    # proxy_headers off: uvicorn would trust X-Forwarded-* from this loopback client, and the
+    # tests check that the shop does so only when TRUSTED_PROXY says so.
+    config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        proxy_headers=False,
+    )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     poll_until(lambda: server.started or not thread.is_alive(), 15, "uvicorn to start")

@@ -2,7 +2,7 @@
 import { cleanup, render } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';
 import { afterEach, beforeEach, vi } from 'vitest';
-import { apiSettings, resetEventPositionForTests, setToken, type User } from '../api';
+import { apiSettings, clearToken, resetEventPositionForTests, setToken, type User } from '../api';
 import { AppRoutes } from '../App';
 import { toastSettings } from '../components/Toasts';
 import { resetShopConfigForTests } from '../hooks';
@@ -16,6 +16,7 @@ export function useFakeServer(): void {
   beforeEach(() => {
     localStorage.clear();
     sessionStorage.clear();
+    clearToken();
     resetEventPositionForTests();
     resetShopConfigForTests();
     resetLiveOrderForTests();
