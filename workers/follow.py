@@ -74,10 +74,11 @@ class LogHead:
         recorder: Any = self.recorder
         channel = sql.SQL("LISTEN {0}").format(sql.Identifier(recorder.channel_name))
         params = {k: v for k, v in recorder.datastore.pool.kwargs.items() if k != "row_factory"}
+        params.setdefault("connect_timeout", 5)
         backoff = RECONNECT_SECONDS[0]
         while not stop.is_set():
             try:
-                with psycopg.connect(**params, autocommit=True, connect_timeout=5) as conn:
+                with psycopg.connect(**params, autocommit=True) as conn:
                     conn.execute(channel)
                     self.refresh()  # whatever was committed before the LISTEN took effect
                     backoff = RECONNECT_SECONDS[0]
