@@ -27,10 +27,15 @@ def worker_health(worker: ProjectionWorker) -> tuple[int, dict[str, object]]:
     checks = check_dependencies(worker.services)
     head = worker.head.head
     projections: dict[str, object] = {}
-    for runner, thread in zip(worker.runners, worker.threads, strict=True):
+    # The threads exist only once the stores are set up; until then nothing is running.
+    started = len(worker.threads) == len(worker.runners)
+    alive = [started and thread.is_alive() for thread in worker.threads] or [False] * len(
+        worker.runners
+    )
+    for runner, running in zip(worker.runners, alive, strict=True):
         status = runner.status
         projections[runner.name] = {
-            "running": thread.is_alive(),
+            "running": running,
             "state": status.state,
             "position": status.position,
             "head": head,
@@ -40,7 +45,7 @@ def worker_health(worker: ProjectionWorker) -> tuple[int, dict[str, object]]:
         }
     healthy = (
         all(v in ("ok", "not configured") for v in checks.values())
-        and all(thread.is_alive() for thread in worker.threads)
+        and all(alive)
         and not any(r.status.state == State.STOPPED_ON_ERROR for r in worker.runners)
     )
     body: dict[str, object] = {

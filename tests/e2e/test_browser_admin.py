@@ -92,6 +92,8 @@ def test_admin_lands_on_the_dashboard_and_confirms_before_acting(
     # Cancelling an unpaid order asks first.
     page.get_by_role("link", name="All orders", exact=True).click()
     page.get_by_role("link", name=f"Order #{order_number(unpaid_id)}").click()
+    # The list stays on screen until the order's page has loaded: wait for its title first.
+    expect(page.get_by_test_id("order-title")).to_contain_text(order_number(unpaid_id))
     expect(page.get_by_test_id("order-status")).to_have_text("Awaiting payment")
     page.get_by_role("button", name="Cancel order").click()
     dialog = page.get_by_role("dialog", name=f"Cancel Order #{order_number(unpaid_id)}?")

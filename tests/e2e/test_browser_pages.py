@@ -195,5 +195,6 @@ def test_keyboard_reaches_the_shop_with_visible_focus(
         expect(target).to_be_focused()
         page.keyboard.press("Enter")
         expect(page.get_by_role("heading", name=teapot)).to_be_visible()
+        expect(page.locator("main")).to_be_focused()  # the clicked link is gone: focus starts here
         page.keyboard.press("Tab")
         assert _focus_is_visible(page.locator(":focus"))

@@ -1,4 +1,4 @@
-import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { Link, NavLink, Navigate, Outlet, useLocation, useNavigate, useSearchParams } from 'react-router-dom';
 import { useAuth } from '../auth';
 import { useCart } from '../cart';
@@ -162,7 +162,23 @@ function Header() {
   );
 }
 
+/** After a navigation that removed the focused element (a clicked link), keyboard users would
+ * start again from the end of the page; start them at the new page's content instead. */
+function useFocusKeptOnNavigation() {
+  const { pathname } = useLocation();
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false; // a page load starts at the top (the skip link), as everywhere
+      return;
+    }
+    const active = document.activeElement;
+    if (active === null || active === document.body) document.getElementById('main')?.focus({ preventScroll: true });
+  }, [pathname]);
+}
+
 export function Layout() {
+  useFocusKeptOnNavigation();
   return (
     <div className="app">
       <a href="#main" className="skip-link">
