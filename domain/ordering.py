@@ -263,12 +263,13 @@ class Ordering(ShopCore):
         return self.find(Order, order_id) if order_id else None
 
     def _settle_stock(self, order: Order, actor: str) -> list[Product]:
-        """Return or take back the order's stock so that it matches the order's state.
+        """Return or take back the order's units so that they match its state.
 
-        Taking back (a payment that succeeded after a failure) is all or nothing: stock never
-        goes below zero, and a shortfall is recorded on the order for a person to resolve.
+        Taking back (a payment that succeeded after a failure) is all or nothing and never
+        takes stock below zero; when the units are gone the order needs stock (visible, and
+        refused by fulfil) and waits on its products, which serve it first on a restock.
         """
-        if order.holds_stock == order.reserved or order.stock_shortfall:
+        if order.holds_stock == order.reserved:
             return []
         products = [self.load(Product, UUID(line["product_id"])) for line in order.lines]
         if not order.holds_stock:
@@ -276,14 +277,46 @@ class Ordering(ShopCore):
                 product.release(order.id, line["quantity"])
             order.release_reservation(actor)
             return products
-        lines = zip(products, order.lines, strict=True)
-        if all(not p.delisted and p.stock >= line["quantity"] for p, line in lines):
-            for product, line in zip(products, order.lines, strict=True):
-                product.reserve(order.id, line["quantity"])
-            order.renew_reservation(True, actor)
+        if self._take_units(order, products, actor):
             return products
+        if order.stock_shortfall:
+            return []
         order.renew_reservation(False, actor)
-        return []
+        for product in products:
+            product.await_stock(order.id)
+        return products
+
+    @staticmethod
+    def _take_units(order: Order, products: list[Product], actor: str) -> bool:
+        lines = list(zip(products, order.lines, strict=True))
+        if not all(not p.delisted and p.stock >= line["quantity"] for p, line in lines):
+            return False
+        for product, line in lines:
+            product.reserve(order.id, line["quantity"])
+            product.stop_awaiting(order.id)
+        order.renew_reservation(True, actor)
+        return True
+
+    def serve_awaiting_orders(self, product: Product, actor: str) -> list[Any]:
+        """After a restock: orders short of this product take their units, oldest first.
+        Returns what changed (orders and their other products), to save with the product."""
+        changed: dict[UUID, Any] = {}
+        for order_id in list(product.awaiting):
+            order = self.find(Order, order_id)
+            if order is None or not order.needs_stock:
+                product.stop_awaiting(order_id)
+                continue
+            products = [
+                product
+                if UUID(line["product_id"]) == product.id
+                else changed.get(UUID(line["product_id"]))
+                or self.load(Product, UUID(line["product_id"]))
+                for line in order.lines
+            ]
+            if self._take_units(order, products, actor):
+                changed.update({p.id: p for p in products if p.id != product.id})
+                changed[order.id] = order
+        return list(changed.values())
 
     # -- time travel ---------------------------------------------------------------------------
 
