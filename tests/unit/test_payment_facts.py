@@ -153,6 +153,7 @@ def fact_sets(draw: st.DrawFn) -> list[Fact]:
 
 REFUND_FIRST = [charge_refunded("evt_r", TOTAL), SUCCEEDED]
 PARTIAL_FIRST = [charge_refunded("evt_r", 1000), SUCCEEDED]
+OPENED = dispute("evt_o", "charge.dispute.created", "needs_response")
 CLOSED_FIRST = [SUCCEEDED, dispute("evt_c", "charge.dispute.closed", "won")]
 
 
