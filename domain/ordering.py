@@ -108,6 +108,16 @@ class Ordering(ShopCore):
             if existing is not None:
                 if existing.user_id != user_id:
                     raise NotFound("order not found")
+                if cart is not None and not cart.closed and cart.lines:
+                    ordered = {
+                        UUID(line["product_id"]): line["quantity"] for line in existing.lines
+                    }
+                    if ordered != dict(cart.lines):
+                        # The key names a checkout of other items: a reused key, not a retry.
+                        raise InvalidCommand(
+                            "this Idempotency-Key was used for a checkout of other items;"
+                            " use a new key"
+                        )
                 return existing, self.position(), False
             if cart is not None and cart.closed:
                 raise ConcurrentUpdate("the cart was checked out meanwhile")  # retried

@@ -74,9 +74,7 @@ def update_product(
     response: Response,
     version: IfMatch,
 ) -> ProductOut:
-    product, position = services.shop.revise_product(
-        product_id, version, **_fields(body, None)
-    )
+    product, position = services.shop.revise_product(product_id, version, **_fields(body, None))
     return _answer(response, product, position)
 
 
