@@ -187,7 +187,18 @@ export function OrderDetailPage({ scope }: { scope: 'mine' | 'all' }) {
               {order.dispute && (
                 <>
                   <dt>Dispute</dt>
-                  <dd data-testid="order-dispute">{disputeLabel(order.dispute)}</dd>
+                  <dd data-testid="order-dispute">
+                    {disputeLabel(order.dispute)}
+                    {order.dispute === 'won' && ' (closed)'}
+                  </dd>
+                </>
+              )}
+              {!!order.amount_lost && (
+                <>
+                  <dt>Money lost</dt>
+                  <dd data-testid="order-money-lost" className="danger">
+                    <Money amount={order.amount_lost} currency={order.currency} /> to a lost dispute
+                  </dd>
                 </>
               )}
               {order.tracking_note && (
