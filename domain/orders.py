@@ -233,7 +233,7 @@ class Order(Aggregate):
     def attach_payment_intent(self, payment_intent_id: str, actor: str) -> None:
         if self.payment_intent_id is None:
             self._intent_created(payment_intent_id, self.total, self.currency, actor)
-            self._follow(actor)
+            self._follow()  # facts about this intent may have come before it was attached
 
     def cancel(self, reason: str, actor: str) -> None:
         if self.status not in ("pending_payment", "payment_failed"):
@@ -316,10 +316,12 @@ class Order(Aggregate):
             fact.reason,
             STRIPE,
         )
-        self._follow(STRIPE)
+        self._follow()
 
-    def _follow(self, actor: str) -> None:
-        """Record the events that move the derived state to what the knowledge now says."""
+    def _follow(self) -> None:
+        """Record the events that move the derived state to what the knowledge now says
+        (Stripe's doing, whoever's command made us look)."""
+        actor = STRIPE
         if not self.knowledge_complete:
             return
         now = picture(self.knowledge, self.payment_intent_id, self.total)
