@@ -272,12 +272,14 @@ class Ordering(ShopCore):
                 return None
         return self.find(Order, order_id) if order_id else None
 
-    def _settle_stock(self, order: Order, actor: str) -> list[Product]:
-        """Return or take back the order's units so that they match its state.
+    def _settle_stock(self, order: Order, actor: str) -> list[Any]:
+        """Return or take back the order's units so that they match its state; returns
+        every other aggregate that changed, to save with the order.
 
         Taking back (a payment that succeeded after a failure) is all or nothing and never
         takes stock below zero; when the units are gone the order needs stock (visible, and
-        refused by fulfil) and waits on its products, which serve it first on a restock.
+        refused by fulfil) and waits on its products. Units given back go first to paid orders
+        waiting for them, as a restock does.
         """
         if order.holds_stock == order.reserved:
             return []
@@ -286,7 +288,7 @@ class Ordering(ShopCore):
             for product, line in zip(products, order.lines, strict=True):
                 product.release(order.id, line["quantity"])
             order.release_reservation(actor)
-            return products
+            return [*products, *self.serve_awaiting_orders(products, actor, skip=order.id)]
         if self._take_units(order, products, actor):
             return products
         if order.stock_shortfall:
@@ -307,26 +309,29 @@ class Ordering(ShopCore):
         order.renew_reservation(True, actor)
         return True
 
-    def serve_awaiting_orders(self, product: Product, actor: str) -> list[Any]:
-        """After a restock: orders short of this product take their units, oldest first.
-        Returns what changed (orders and their other products), to save with the product."""
-        changed: dict[UUID, Any] = {}
-        for order_id in list(product.awaiting):
-            order = self.find(Order, order_id)
-            if order is None or not order.needs_stock:
-                product.stop_awaiting(order_id)
-                continue
-            products = [
-                product
-                if UUID(line["product_id"]) == product.id
-                else changed.get(UUID(line["product_id"]))
-                or self.load(Product, UUID(line["product_id"]))
-                for line in order.lines
-            ]
-            if self._take_units(order, products, actor):
-                changed.update({p.id: p for p in products if p.id != product.id})
-                changed[order.id] = order
-        return list(changed.values())
+    def serve_awaiting_orders(
+        self, products: list[Product], actor: str, skip: UUID | None = None
+    ) -> list[Any]:
+        """Units came back (a restock, a release): paid orders short of these products take
+        theirs, oldest first. Returns what changed besides `products` (the served orders and
+        their other products), to save in the same transaction."""
+        known = {product.id: product for product in products}
+        given = set(known)
+        extra: dict[UUID, Any] = {}
+        for product in products:
+            for order_id in list(product.awaiting):
+                order = None if order_id == skip else self.find(Order, order_id)
+                if order is None or not order.needs_stock:
+                    product.stop_awaiting(order_id)
+                    continue
+                wanted = [UUID(line["product_id"]) for line in order.lines]
+                for product_id in wanted:
+                    if product_id not in known:
+                        known[product_id] = self.load(Product, product_id)
+                if self._take_units(order, [known[pid] for pid in wanted], actor):
+                    extra[order.id] = order
+                    extra.update({pid: known[pid] for pid in wanted if pid not in given})
+        return list(extra.values())
 
     # -- time travel ---------------------------------------------------------------------------
 

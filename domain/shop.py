@@ -66,7 +66,7 @@ class Shop(Ordering, ShopCore):
                     f" (current: {product.version}, stock {product.stock})"
                 )
             product.revise(**fields)
-            served = self.serve_awaiting_orders(product, "admin") if product.awaiting else []
+            served = self.serve_awaiting_orders([product], "admin") if product.awaiting else []
         return product, self.store(product, *served)
 
     def delist_product(self, product_id: UUID, expected_version: int | None) -> int:

@@ -234,6 +234,19 @@ def test_a_late_success_without_units_needs_stock_until_a_restock(shop: Shop) ->
     assert other_order.status == "pending_payment"
 
 
+def test_units_given_back_go_first_to_an_order_waiting_for_them(shop: Shop) -> None:
+    waiting, product_id = place(shop, stock=2, quantity=2)
+    deliver(shop, waiting, [PAYMENT_FACTS[1]])
+    rival, _, _ = _buy(shop, product_id, 2)
+    deliver(shop, waiting, [SUCCEEDED])
+    assert shop.load(Order, waiting).status == "needs_stock"
+    shop.cancel_order(rival.id, "changed my mind", "someone")  # its 2 units come back
+    order = shop.load(Order, waiting)
+    assert (order.status, order.reserved) == ("paid", True)
+    product = shop.load(Product, product_id)
+    assert (product.stock, product.awaiting) == (0, [])
+
+
 def test_a_full_refund_of_an_order_short_of_stock_ends_its_wait(shop: Shop) -> None:
     order_id, product_id = place(shop, stock=2, quantity=2)
     deliver(shop, order_id, [PAYMENT_FACTS[1]])
