@@ -108,6 +108,16 @@ class Ordering(ShopCore):
             if existing is not None:
                 if existing.user_id != user_id:
                     raise NotFound("order not found")
+                if cart is not None and not cart.closed and cart.lines:
+                    ordered = {
+                        UUID(line["product_id"]): line["quantity"] for line in existing.lines
+                    }
+                    if ordered != dict(cart.lines):
+                        # The key names a checkout of other items: a reused key, not a retry.
+                        raise InvalidCommand(
+                            "this Idempotency-Key was used for a checkout of other items;"
+                            " use a new key"
+                        )
                 return existing, self.position(), False
             if cart is not None and cart.closed:
                 raise ConcurrentUpdate("the cart was checked out meanwhile")  # retried
@@ -262,28 +272,66 @@ class Ordering(ShopCore):
                 return None
         return self.find(Order, order_id) if order_id else None
 
-    def _settle_stock(self, order: Order, actor: str) -> list[Product]:
-        """Return or take back the order's stock so that it matches the order's state.
+    def _settle_stock(self, order: Order, actor: str) -> list[Any]:
+        """Return or take back the order's units so that they match its state; returns
+        every other aggregate that changed, to save with the order.
 
-        Taking back (a payment that succeeded after a failure) is all or nothing: stock never
-        goes below zero, and a shortfall is recorded on the order for a person to resolve.
+        Taking back (a payment that succeeded after a failure) is all or nothing and never
+        takes stock below zero; when the units are gone the order needs stock (visible, and
+        refused by fulfil) and waits on its products. Units given back go first to paid orders
+        waiting for them, as a restock does.
         """
-        if order.holds_stock == order.reserved or order.stock_shortfall:
+        if order.holds_stock == order.reserved:
             return []
         products = [self.load(Product, UUID(line["product_id"])) for line in order.lines]
         if not order.holds_stock:
             for product, line in zip(products, order.lines, strict=True):
                 product.release(order.id, line["quantity"])
             order.release_reservation(actor)
+            return [*products, *self.serve_awaiting_orders(products, actor, skip=order.id)]
+        if self._take_units(order, products, actor):
             return products
-        lines = zip(products, order.lines, strict=True)
-        if all(not p.delisted and p.stock >= line["quantity"] for p, line in lines):
-            for product, line in zip(products, order.lines, strict=True):
-                product.reserve(order.id, line["quantity"])
-            order.renew_reservation(True, actor)
-            return products
+        if order.stock_shortfall:
+            return []
         order.renew_reservation(False, actor)
-        return []
+        for product in products:
+            product.await_stock(order.id)
+        return products
+
+    @staticmethod
+    def _take_units(order: Order, products: list[Product], actor: str) -> bool:
+        lines = list(zip(products, order.lines, strict=True))
+        if not all(not p.delisted and p.stock >= line["quantity"] for p, line in lines):
+            return False
+        for product, line in lines:
+            product.reserve(order.id, line["quantity"])
+            product.stop_awaiting(order.id)
+        order.renew_reservation(True, actor)
+        return True
+
+    def serve_awaiting_orders(
+        self, products: list[Product], actor: str, skip: UUID | None = None
+    ) -> list[Any]:
+        """Units came back (a restock, a release): paid orders short of these products take
+        theirs, oldest first. Returns what changed besides `products` (the served orders and
+        their other products), to save in the same transaction."""
+        known = {product.id: product for product in products}
+        given = set(known)
+        extra: dict[UUID, Any] = {}
+        for product in products:
+            for order_id in list(product.awaiting):
+                order = None if order_id == skip else self.find(Order, order_id)
+                if order is None or not order.needs_stock:
+                    product.stop_awaiting(order_id)
+                    continue
+                wanted = [UUID(line["product_id"]) for line in order.lines]
+                for product_id in wanted:
+                    if product_id not in known:
+                        known[product_id] = self.load(Product, product_id)
+                if self._take_units(order, [known[pid] for pid in wanted], actor):
+                    extra[order.id] = order
+                    extra.update({pid: known[pid] for pid in wanted if pid not in given})
+        return list(extra.values())
 
     # -- time travel ---------------------------------------------------------------------------
 

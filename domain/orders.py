@@ -1,8 +1,10 @@
 """The Order aggregate: a placed order, its payment as Stripe reports it, refunds, fulfilment.
 
-Status: pending_payment → paid → fulfilled, or → payment_failed / cancelled / refunded /
-partially_refunded. Stripe's facts arrive in any order and more than once; each payment state
-has a rank, and a fact of lower rank than what we know never moves the order backwards.
+Status: pending_payment → paid → fulfilled, or needs_stock (paid, but its units were sold
+meanwhile), payment_failed / cancelled / refunded / partially_refunded. Stripe's facts arrive
+in any order and more than once: each is merged into the order's knowledge (domain/
+payment_state.py), the status is derived from that knowledge and our own commands, and
+events are recorded only when what they derive changes.
 """
 
 from __future__ import annotations
@@ -14,30 +16,33 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidCommand, StateConflict
 from domain.money import format_money
+from domain.payment_state import (
+    INTENT_RANK,
+    INTENT_STATE_OF,
+    REFUNDABLE,
+    STATUSES,
+    Knowledge,
+    dispute_state,
+    merge_dispute,
+    merge_refund,
+    order_status,
+    picture,
+    wants_stock,
+)
 from domain.stripe_facts import StripeFact
 
-PAYMENT_RANK = {"none": 0, "processing": 1, "failed": 2, "succeeded": 3, "canceled": 3}
-STATUSES = (
-    "pending_payment",
-    "paid",
-    "fulfilled",
-    "payment_failed",
-    "cancelled",
-    "refunded",
-    "partially_refunded",
-)
-REFUNDABLE = ("paid", "fulfilled", "partially_refunded")
+__all__ = ["REFUNDABLE", "STATUSES", "Order", "status_after_refund"]
 STRIPE = "stripe"
 
 
 def status_after_refund(status: str, amount_refunded: int, total: int) -> str:
     """A full refund makes any refundable order refunded; a partial one marks a paid order,
-    but leaves a fulfilled one fulfilled (it has shipped, whatever money went back)."""
+    but leaves a fulfilled (or short of stock) one as it is."""
     if status not in REFUNDABLE:
         return status
     if amount_refunded >= total:
         return "refunded"
-    return status if status == "fulfilled" else "partially_refunded"
+    return status if status in ("fulfilled", "needs_stock") else "partially_refunded"
 
 
 class Order(Aggregate):
@@ -55,12 +60,29 @@ class Order(Aggregate):
         actor: str
 
     class StripeEventReceived(Aggregate.Event):
+        """A Stripe fact as received. Version 2 keeps everything the order's knowledge
+        merges, so the knowledge is rebuilt from the stream alone."""
+
+        class_version = 2
         stripe_event_id: str
         stripe_type: str
         stripe_object_id: str
         amount: int | None
         currency: str | None
+        object_type: str | None
+        payment_intent_id: str | None
+        amount_refunded: int | None
+        status: str | None
+        reason: str | None
         actor: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Version 1 kept too little to merge: the derived events that followed it
+            # (PaymentSucceeded, RefundSettled, ...) carry what it meant.
+            for name in ("object_type", "payment_intent_id", "amount_refunded", "status"):
+                state[name] = None
+            state["reason"] = None
 
     class PaymentProcessing(Aggregate.Event):
         actor: str
@@ -116,9 +138,18 @@ class Order(Aggregate):
         actor: str
 
     class DisputeClosed(Aggregate.Event):
+        """Version 2 carries the disputed amount: a closing may be the first we hear of a
+        dispute, and a lost one is money lost."""
+
+        class_version = 2
         dispute_id: str
         outcome: str
+        amount: int | None
         actor: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["amount"] = None  # the DisputeOpened before it named the amount
 
     class OrderFulfilled(Aggregate.Event):
         tracking_note: str
@@ -132,8 +163,9 @@ class Order(Aggregate):
         self.lines = lines
         self.total = total
         self.currency = currency
-        self.status = "pending_payment"
         self.payment_state = "none"
+        self.cancelled = False
+        self.fulfilled = False
         self.reserved = True
         self.stock_shortfall = False
         self.payment_intent_id: str | None = None
@@ -141,13 +173,67 @@ class Order(Aggregate):
         self.refunds: dict[str, dict[str, Any]] = {}
         self.settled_refunds: dict[str, int] = {}
         self.disputes: dict[str, str] = {}
+        self.dispute_amounts: dict[str, int] = {}
         self.tracking_note = ""
+        self.knowledge = Knowledge()
+        # False until a fact of the complete shape (StripeEventReceived v2) is merged: until
+        # then the derived events of older code are what we know, and feed the knowledge.
+        self.knowledge_complete = False
+
+    # -- derived state -------------------------------------------------------------------------
+
+    @property
+    def status(self) -> str:
+        return order_status(
+            self.payment_state,
+            cancelled=self.cancelled,
+            fulfilled=self.fulfilled,
+            amount_refunded=self.amount_refunded,
+            total=self.total,
+            short_of_stock=self.needs_stock,
+        )
+
+    @property
+    def holds_stock(self) -> bool:
+        """Whether this order should hold its units in its current state."""
+        return wants_stock(
+            self.payment_state,
+            cancelled=self.cancelled,
+            fulfilled=self.fulfilled,
+            fully_refunded=self.amount_refunded >= self.total,
+        )
+
+    @property
+    def needs_stock(self) -> bool:
+        """Paid, but its units went to someone else while it was unpaid: it cannot ship
+        until the product is restocked (it then takes them) or it is refunded."""
+        return self.stock_shortfall and not self.reserved and self.holds_stock
+
+    @property
+    def amount_lost(self) -> int:
+        """Money taken back by lost disputes."""
+        return sum(
+            self.dispute_amounts.get(dispute_id, 0)
+            for dispute_id, state in self.disputes.items()
+            if state == "lost"
+        )
+
+    @property
+    def dispute(self) -> str | None:
+        """The disputes in one word: lost if any was lost, else open if any is, else the
+        last closed outcome."""
+        states = list(self.disputes.values())
+        for worst in ("lost", "open"):
+            if worst in states:
+                return worst
+        return states[-1] if states else None
 
     # -- our own commands ----------------------------------------------------------------------
 
     def attach_payment_intent(self, payment_intent_id: str, actor: str) -> None:
         if self.payment_intent_id is None:
             self._intent_created(payment_intent_id, self.total, self.currency, actor)
+            self._follow()  # facts about this intent may have come before it was attached
 
     def cancel(self, reason: str, actor: str) -> None:
         if self.status not in ("pending_payment", "payment_failed"):
@@ -155,6 +241,11 @@ class Order(Aggregate):
         self._cancelled(reason, actor)
 
     def fulfil(self, tracking_note: str, actor: str) -> None:
+        if self.status == "needs_stock":
+            raise StateConflict(
+                "this order cannot be fulfilled: its units were sold while it was unpaid;"
+                " restock the product (the order then takes its units) or refund the order"
+            )
         if self.status not in ("paid", "partially_refunded"):
             raise StateConflict(f"an order that is {self.status} cannot be fulfilled")
         self._fulfilled(tracking_note, actor)
@@ -163,6 +254,16 @@ class Order(Aggregate):
     def refundable(self) -> int:
         pending = sum(r["amount"] for r in self.refunds.values() if r["state"] != "failed")
         return max(0, self.total - max(pending, self.amount_refunded))
+
+    def check_refund_key(self, refund_id: str, amount: int) -> None:
+        """An Idempotency-Key names one refund: reusing it for another amount is a mistake
+        (422), not a request to report the earlier refund."""
+        earlier = self.refunds.get(refund_id)
+        if earlier is not None and earlier["amount"] not in (0, amount):
+            raise InvalidCommand(
+                "this Idempotency-Key was used for a refund of"
+                f" {format_money(earlier['amount'], self.currency)}; use a new key"
+            )
 
     def request_refund(self, refund_id: str, amount: int, actor: str) -> None:
         """Reserve the amount before Stripe is asked, so racing refunds cannot exceed the total."""
@@ -186,6 +287,7 @@ class Order(Aggregate):
 
     def refund_submitted(self, refund_id: str, stripe_refund_id: str, actor: str) -> None:
         self._refund_submitted(refund_id, stripe_refund_id, actor)
+        self._match_failed_refunds()  # a refund.failed that arrived before this
 
     def refund_outcome_unknown(self, refund_id: str, reason: str, actor: str) -> None:
         """Stripe did not answer: the refund may have happened, so its amount stays reserved
@@ -198,68 +300,60 @@ class Order(Aggregate):
 
     # -- Stripe's facts ------------------------------------------------------------------------
 
-    @property
-    def holds_stock(self) -> bool:
-        """Whether this order should hold its reserved stock in its current state."""
-        return self.status not in ("payment_failed", "cancelled")
-
     def receive(self, fact: StripeFact) -> None:
-        """Record a Stripe event and apply it, by rank; the caller then settles the stock
-        (compare holds_stock with reserved)."""
+        """Record a Stripe event, merge it into what we know, and record what that changes;
+        the caller then settles the stock (compare holds_stock with reserved)."""
         self._stripe_event(
-            fact.event_id, fact.type, fact.object_id, fact.amount, fact.currency, STRIPE
+            fact.event_id,
+            fact.type,
+            fact.object_id,
+            fact.amount,
+            fact.currency,
+            fact.object_type,
+            fact.payment_intent_id,
+            fact.amount_refunded,
+            fact.status,
+            fact.reason,
+            STRIPE,
         )
-        kind = fact.type
-        if kind.startswith("payment_intent.") and not self._is_our_intent(fact):
-            return  # recorded, but another PaymentIntent never moves this order
-        if kind == "payment_intent.processing" and PAYMENT_RANK[self.payment_state] < 1:
-            self._processing(STRIPE)
-        elif kind == "payment_intent.payment_failed":
-            if self.status == "pending_payment" and PAYMENT_RANK[self.payment_state] < 2:
-                self._failed(fact.reason or "payment failed", STRIPE)
-        elif kind == "payment_intent.succeeded":
-            if self.payment_state != "succeeded" and self._pays_in_full(fact):
-                self._succeeded(fact.amount if fact.amount is not None else self.total, STRIPE)
-        elif kind == "payment_intent.canceled":
-            if self.status in ("pending_payment", "payment_failed"):
+        self._follow()
+
+    def _follow(self) -> None:
+        """Record the events that move the derived state to what the knowledge now says
+        (Stripe's doing, whoever's command made us look)."""
+        actor = STRIPE
+        if not self.knowledge_complete:
+            return
+        now = picture(self.knowledge, self.payment_intent_id, self.total)
+        if INTENT_RANK[now.payment_state] > INTENT_RANK[self.payment_state]:
+            if now.payment_state == "processing":
+                self._processing(actor)
+            elif now.payment_state == "failed":
+                self._failed(now.failure_reason, actor)
+            elif now.payment_state == "canceled":
                 self._cancelled("payment cancelled at Stripe", STRIPE)
-        elif kind == "charge.refunded" and fact.amount_refunded is not None:
-            if fact.amount_refunded > self.amount_refunded:
-                self._settle(fact.amount_refunded, self.settled_refunds)
-        elif kind.startswith(("refund.", "charge.refund.")) and fact.object_type == "refund":
-            self._on_refund_object(fact)
-        elif kind == "charge.dispute.created":
-            self._dispute_opened(fact.object_id, fact.amount or 0, fact.reason or "", STRIPE)
-        elif kind == "charge.dispute.closed":
-            self._dispute_closed(fact.object_id, fact.status or "closed", STRIPE)
+            elif now.payment_state == "succeeded":
+                self._succeeded(now.amount_paid, actor)
+        if (now.amount_refunded, now.settled_refunds) != (
+            self.amount_refunded,
+            self.settled_refunds,
+        ):
+            self._refund_settled(now.amount_refunded, now.settled_refunds, actor)
+        for dispute_id, dispute in now.disputes.items():
+            if self.disputes.get(dispute_id) == dispute["state"]:
+                continue
+            if dispute["state"] == "open":
+                self._dispute_opened(dispute_id, dispute["amount"], dispute["reason"], actor)
+            else:
+                self._dispute_closed(dispute_id, dispute["state"], dispute["amount"], actor)
+        self._match_failed_refunds()
 
-    def _is_our_intent(self, fact: StripeFact) -> bool:
-        """Our PaymentIntent, or (before it is attached) one naming this order and its
-        currency."""
-        if self.payment_intent_id is not None:
-            return fact.payment_intent_id == self.payment_intent_id
-        return fact.currency in (None, self.currency)
-
-    def _pays_in_full(self, fact: StripeFact) -> bool:
-        return (fact.amount is None or fact.amount >= self.total) and fact.currency in (
-            None,
-            self.currency,
-        )
-
-    def _on_refund_object(self, fact: StripeFact) -> None:
-        ours = next(
-            (rid for rid, r in self.refunds.items() if r.get("stripe_refund_id") == fact.object_id),
-            None,
-        )
-        if fact.status == "succeeded" and fact.amount is not None:
-            if fact.object_id not in self.settled_refunds:
-                settled = {**self.settled_refunds, fact.object_id: fact.amount}
-                self._settle(max(self.amount_refunded, sum(settled.values())), settled)
-        elif fact.status in ("failed", "canceled") and ours is not None:
-            self.refund_failed(ours, f"refund {fact.status} at Stripe", STRIPE)
-
-    def _settle(self, amount_refunded: int, settled_refunds: dict[str, int]) -> None:
-        self._refund_settled(min(amount_refunded, self.total), dict(settled_refunds), STRIPE)
+    def _match_failed_refunds(self) -> None:
+        for refund_id, refund in list(self.refunds.items()):
+            stripe_id = refund.get("stripe_refund_id")
+            known = self.knowledge.refunds.get(stripe_id) if stripe_id else None
+            if known is not None and known["status"] in ("failed", "canceled"):
+                self.refund_failed(refund_id, f"refund {known['status']} at Stripe", STRIPE)
 
     def release_reservation(self, actor: str) -> None:
         if self.reserved:
@@ -284,27 +378,80 @@ class Order(Aggregate):
         stripe_object_id: str,
         amount: int | None,
         currency: str | None,
+        object_type: str | None,
+        payment_intent_id: str | None,
+        amount_refunded: int | None,
+        status: str | None,
+        reason: str | None,
         actor: str,
     ) -> None:
-        pass
+        if object_type is None:
+            return  # version 1: see upcast_v1_v2
+        self.knowledge_complete = True
+        known = self.knowledge
+        if stripe_type in INTENT_STATE_OF:
+            if currency not in (None, self.currency):
+                return  # another currency never pays or moves this order
+            if stripe_type == "payment_intent.succeeded" and (amount or self.total) < self.total:
+                return  # not paid in full
+            intent = payment_intent_id or stripe_object_id
+            state = INTENT_STATE_OF[stripe_type]
+            if INTENT_RANK[state] > INTENT_RANK[known.intents.get(intent, "none")]:
+                known.intents[intent] = state
+            if state == "succeeded":
+                paid = self.total if amount is None else amount
+                known.intent_amounts[intent] = max(paid, known.intent_amounts.get(intent, 0))
+            if state == "failed" and reason:
+                known.failure_reasons[intent] = max(reason, known.failure_reasons.get(intent, ""))
+        elif object_type == "charge" and amount_refunded is not None:
+            known.charges[stripe_object_id] = max(
+                amount_refunded, known.charges.get(stripe_object_id, 0)
+            )
+        elif object_type == "refund":
+            if stripe_type == "refund.failed" or stripe_type == "charge.refund.failed":
+                status = "failed"
+            known.refunds[stripe_object_id] = merge_refund(
+                known.refunds.get(stripe_object_id), status or "pending", amount
+            )
+        elif stripe_type.startswith("charge.dispute."):
+            state = dispute_state(status, stripe_type == "charge.dispute.closed")
+            known.disputes[stripe_object_id] = merge_dispute(
+                known.disputes.get(stripe_object_id), state, amount, reason
+            )
+
+    def _legacy(self) -> Knowledge | None:
+        """The knowledge to feed from a derived event of older code (None once complete)."""
+        return None if self.knowledge_complete else self.knowledge
+
+    def _legacy_intent(self, state: str) -> None:
+        known = self._legacy()
+        if known is not None:
+            intent = self.payment_intent_id or ""
+            if INTENT_RANK[state] > INTENT_RANK[known.intents.get(intent, "none")]:
+                known.intents[intent] = state
 
     @event(PaymentProcessing)
     def _processing(self, actor: str) -> None:
         self.payment_state = "processing"
+        self._legacy_intent("processing")
 
     @event(PaymentSucceeded)
     def _succeeded(self, amount: int, actor: str) -> None:
         self.payment_state = "succeeded"
-        self.status = "paid"
+        self._legacy_intent("succeeded")
 
     @event(PaymentFailed)
     def _failed(self, reason: str, actor: str) -> None:
         self.payment_state = "failed"
-        self.status = "payment_failed"
+        self._legacy_intent("failed")
 
     @event(OrderCancelled)
     def _cancelled(self, reason: str, actor: str) -> None:
-        self.status = "cancelled"
+        if actor == STRIPE:
+            self.payment_state = "canceled"
+            self._legacy_intent("canceled")
+        else:
+            self.cancelled = True
 
     @event(ReservationReleased)
     def _released(self, actor: str) -> None:
@@ -336,18 +483,39 @@ class Order(Aggregate):
         self, amount_refunded: int, settled_refunds: dict[str, int], actor: str
     ) -> None:
         self.amount_refunded = amount_refunded
-        self.settled_refunds = settled_refunds
-        self.status = status_after_refund(self.status, amount_refunded, self.total)
+        self.settled_refunds = dict(settled_refunds)
+        known = self._legacy()
+        if known is not None:
+            known.charges[""] = max(amount_refunded, known.charges.get("", 0))
+            for refund_id, amount in settled_refunds.items():
+                known.refunds[refund_id] = merge_refund(
+                    known.refunds.get(refund_id), "succeeded", amount
+                )
 
     @event(DisputeOpened)
     def _dispute_opened(self, dispute_id: str, amount: int, reason: str, actor: str) -> None:
         self.disputes[dispute_id] = "open"
+        self.dispute_amounts[dispute_id] = amount
+        known = self._legacy()
+        if known is not None:
+            known.disputes[dispute_id] = merge_dispute(
+                known.disputes.get(dispute_id), "open", amount, reason
+            )
 
     @event(DisputeClosed)
-    def _dispute_closed(self, dispute_id: str, outcome: str, actor: str) -> None:
+    def _dispute_closed(
+        self, dispute_id: str, outcome: str, amount: int | None, actor: str
+    ) -> None:
         self.disputes[dispute_id] = outcome
+        if amount is not None:
+            self.dispute_amounts[dispute_id] = amount
+        known = self._legacy()
+        if known is not None:
+            known.disputes[dispute_id] = merge_dispute(
+                known.disputes.get(dispute_id), outcome, amount, None
+            )
 
     @event(OrderFulfilled)
     def _fulfilled(self, tracking_note: str, actor: str) -> None:
-        self.status = "fulfilled"
+        self.fulfilled = True
         self.tracking_note = tracking_note

@@ -74,9 +74,19 @@ class Product(Aggregate):
     class ImageRemoved(Aggregate.Event):
         image_id: UUID
 
+    class OrderAwaitingStock(Aggregate.Event):
+        """A paid order whose units were sold meanwhile: a restock serves it first."""
+
+        order_id: UUID
+
+    class OrderStoppedAwaiting(Aggregate.Event):
+        order_id: UUID
+
     # Products listed (and snapshots taken) before images existed have none: a class default,
     # only ever replaced, never changed in place.
     images: ClassVar[list[dict[str, Any]]] = []
+    # Orders waiting for units, oldest first (same pattern: a default, only ever replaced).
+    awaiting: ClassVar[list[UUID]] = []
 
     @event(ProductListed)
     def __init__(self, name: str, description: str, price: int, currency: str, stock: int) -> None:
@@ -99,11 +109,15 @@ class Product(Aggregate):
             stock=check_stock(stock),
         )
 
-    def revise(self, name: str, description: str, price: int, currency: str, stock: int) -> None:
-        """Apply a full edit, recording one event per kind of change (none if nothing changed)."""
+    def revise(
+        self, name: str, description: str, price: int, currency: str | None, stock: int
+    ) -> None:
+        """Apply a full edit, recording one event per kind of change (none if nothing changed).
+        No currency keeps the product's own: a price is never silently re-denominated."""
         self._check_listed()
         name, description = check_name(name), description.strip()
-        price, currency = check_amount(price), check_currency(currency)
+        price = check_amount(price)
+        currency = self.currency if currency is None else check_currency(currency)
         stock = check_stock(stock)
         if (name, description) != (self.name, self.description):
             self._revise_details(name, description)
@@ -129,6 +143,14 @@ class Product(Aggregate):
     def release(self, order_id: UUID, quantity: int) -> None:
         """Give back units of an order that was not paid (even if the product was delisted)."""
         self._release(order_id, quantity)
+
+    def await_stock(self, order_id: UUID) -> None:
+        if order_id not in self.awaiting:
+            self._await(order_id)
+
+    def stop_awaiting(self, order_id: UUID) -> None:
+        if order_id in self.awaiting:
+            self._stop_awaiting(order_id)
 
     def add_image(self, image_id: UUID, **stored: Any) -> None:
         """Show one more image; the first one is the main image."""
@@ -172,6 +194,14 @@ class Product(Aggregate):
     @event(StockReleased)
     def _release(self, order_id: UUID, quantity: int) -> None:
         self.stock += quantity
+
+    @event(OrderAwaitingStock)
+    def _await(self, order_id: UUID) -> None:
+        self.awaiting = [*self.awaiting, order_id]  # type: ignore[misc]
+
+    @event(OrderStoppedAwaiting)
+    def _stop_awaiting(self, order_id: UUID) -> None:
+        self.awaiting = [o for o in self.awaiting if o != order_id]  # type: ignore[misc]
 
     @event(ImageAdded)
     def _add_image(

@@ -66,7 +66,8 @@ class Shop(Ordering, ShopCore):
                     f" (current: {product.version}, stock {product.stock})"
                 )
             product.revise(**fields)
-        return product, self.store(product)
+            served = self.serve_awaiting_orders([product], "admin") if product.awaiting else []
+        return product, self.store(product, *served)
 
     def delist_product(self, product_id: UUID, expected_version: int | None) -> int:
         with self.editing(Product, product_id, expected_version) as product:

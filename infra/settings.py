@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from domain.money import ISO_4217
+
 VAR_DIR = Path("var")
 # Values that ship in this repository (.env.example, the offline defaults): never real secrets.
 PLACEHOLDER_MARKERS = ("change-me", "changeme", "offline")
@@ -189,8 +191,8 @@ class Settings(BaseSettings):
     @field_validator("currency")
     @classmethod
     def _currency_code(cls, value: str) -> str:
-        if len(value) != 3 or not (value.isascii() and value.isalpha()):
-            raise ValueError("must be a three-letter ISO 4217 code")
+        if value.upper() not in ISO_4217:
+            raise ValueError("must be an ISO 4217 code, such as EUR, USD or JPY")
         return value.upper()
 
     @field_validator("stripe_api_base")

@@ -58,7 +58,12 @@ class DailySalesView(SqlProjection):
 
     @handles(Order.PaymentSucceeded)
     def _paid(self, view: ViewBatch, event: Any, position: int) -> None:
-        view.update(sales_orders, event.originator_id, status="paid")
+        # A refund Stripe reported before the payment itself already counts.
+        row = view.row(sales_orders, event.originator_id)
+        if row is None:
+            return
+        status = status_after_refund("paid", row["amount_refunded"], row["total"])
+        view.update(sales_orders, event.originator_id, status=status)
 
     @handles(Order.PaymentFailed)
     def _failed(self, view: ViewBatch, event: Any, position: int) -> None:

@@ -17,7 +17,15 @@ def summarize(event: Any, currency: str) -> str:
         case "PaymentIntentCreated":
             return f"Payment {event.payment_intent_id} opened at Stripe for {money(event.amount)}"
         case "StripeEventReceived":
-            return f"Stripe reported {event.stripe_type} ({event.stripe_event_id})"
+            amount = getattr(event, "amount", None)
+            status = getattr(event, "status", None)
+            detail = "".join(
+                (
+                    f", {status}" if status else "",
+                    f", {money(amount)}" if isinstance(amount, int) else "",
+                )
+            )
+            return f"Stripe reported {event.stripe_type} ({event.stripe_event_id}{detail})"
         case "PaymentProcessing":
             return "Payment is processing"
         case "PaymentSucceeded":
@@ -29,7 +37,12 @@ def summarize(event: Any, currency: str) -> str:
         case "ReservationReleased":
             return "Reserved stock returned to the shelf"
         case "ReservationRenewed":
-            return "Stock reserved again" if event.complete else "Stock could not be reserved again"
+            if event.complete:
+                return "Stock reserved again: the order holds its units"
+            return (
+                "Needs stock: its units were sold while it was unpaid;"
+                " restock the product (the order then takes them) or refund it"
+            )
         case "RefundRequested":
             return f"Refund of {money(event.amount)} requested"
         case "RefundSubmitted":
@@ -43,7 +56,11 @@ def summarize(event: Any, currency: str) -> str:
         case "DisputeOpened":
             return f"Dispute opened for {money(event.amount)}: {event.reason or 'no reason given'}"
         case "DisputeClosed":
-            return f"Dispute closed: {event.outcome}"
+            amount = getattr(event, "amount", None)
+            if event.outcome == "lost":
+                lost = f": {money(amount)} lost" if amount is not None else ": money lost"
+                return f"Dispute {event.dispute_id} lost{lost}"
+            return f"Dispute {event.dispute_id} closed: {event.outcome}"
         case "OrderFulfilled":
             note = f" ({event.tracking_note})" if event.tracking_note else ""
             return f"Order fulfilled{note}"

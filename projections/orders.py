@@ -22,8 +22,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import mysql
 
-from domain.orders import Order, status_after_refund
+from domain.orders import Order
 from domain.payment_records import StripeEventReceipt
+from domain.payment_state import order_status
 from infra.read_store import UTCDateTime, views_metadata
 from projections.base import SqlProjection, handles
 from projections.batch import Plan, ViewBatch
@@ -43,10 +44,20 @@ orders = Table(
     Column("amount_refunded", BigInteger, nullable=False),
     Column("payment_intent_id", String(255)),
     Column("tracking_note", String(500), nullable=False),
-    Column("dispute", String(32)),
-    # Whether the order holds its reserved stock (released on a failed payment or a
-    # cancellation, taken again, fully or not, by a late payment).
+    # The disputes in one word (lost, open, won, closed), each dispute's state and amount
+    # (JSON), and the money lost to lost disputes.
+    Column("dispute", String(32), index=True),
+    Column("disputes", LongText, nullable=False, default="{}"),
+    Column("amount_lost", BigInteger, nullable=False, default=0),
+    # Whether the order holds its reserved stock (released on a failed payment, a
+    # cancellation or a full refund before shipping, taken again by a late payment).
     Column("holds_stock", Boolean, nullable=False, default=True),
+    # What the status is derived from (domain.payment_state.order_status), as the events
+    # leave it: the view applies the aggregate's own rule, whatever order they came in.
+    Column("payment_state", String(16), nullable=False, default="none"),
+    Column("cancelled", Boolean, nullable=False, default=False),
+    Column("fulfilled", Boolean, nullable=False, default=False),
+    Column("stock_shortfall", Boolean, nullable=False, default=False),
     Column("lines", LongText, nullable=False),
     Column("version", Integer, nullable=False),
     Column("placed_position", BigInteger, nullable=False, index=True),
@@ -112,9 +123,10 @@ def event_data(event: Any) -> str:
 
 class OrderViews(SqlProjection):
     name = "orders"
-    # 2: holds_stock and the history's source. A worker of this version rebuilds an older
-    # view blue/green.
-    version = 2
+    # 2: holds_stock and the history's source. 3: the status derived from payment_state,
+    # cancelled, fulfilled, stock_shortfall and amount_refunded (needs_stock); disputes and
+    # amount_lost. A worker of this version rebuilds an older view blue/green.
+    version = 3
     tables = (orders, order_history, payment_timeline, stripe_receipts)
 
     def plan(self, event: Any, plan: Plan) -> None:
@@ -175,13 +187,20 @@ class OrderViews(SqlProjection):
         )
 
     def _set(self, view: ViewBatch, event: Any, **values: Any) -> None:
-        view.update(
-            orders,
-            event.originator_id,
-            version=event.originator_version,
-            updated_at=event.timestamp,
-            **values,
+        row = view.row(orders, event.originator_id)
+        if row is None:
+            return
+        values.update(version=event.originator_version, updated_at=event.timestamp)
+        merged = {**row, **values}
+        values["status"] = order_status(
+            merged["payment_state"],
+            cancelled=merged["cancelled"],
+            fulfilled=merged["fulfilled"],
+            amount_refunded=merged["amount_refunded"],
+            total=merged["total"],
+            short_of_stock=merged["stock_shortfall"] and not merged["holds_stock"],
         )
+        view.update(orders, event.originator_id, **values)
 
     @handles(Order.OrderPlaced)
     def _placed(self, view: ViewBatch, event: Any, position: int) -> None:
@@ -196,7 +215,13 @@ class OrderViews(SqlProjection):
             payment_intent_id=None,
             tracking_note="",
             dispute=None,
+            disputes="{}",
+            amount_lost=0,
             holds_stock=True,
+            payment_state="none",
+            cancelled=False,
+            fulfilled=False,
+            stock_shortfall=False,
             lines=json.dumps(event.lines),
             version=event.originator_version,
             placed_position=position,
@@ -210,7 +235,6 @@ class OrderViews(SqlProjection):
 
     @handles(
         Order.StripeEventReceived,
-        Order.PaymentProcessing,
         Order.RefundRequested,
         Order.RefundSubmitted,
         Order.RefundFailed,
@@ -225,39 +249,64 @@ class OrderViews(SqlProjection):
 
     @handles(Order.ReservationRenewed)
     def _renewed(self, view: ViewBatch, event: Any, position: int) -> None:
-        self._set(view, event, holds_stock=bool(event.complete))
+        complete = bool(event.complete)
+        self._set(view, event, holds_stock=complete, stock_shortfall=not complete)
+
+    @handles(Order.PaymentProcessing)
+    def _processing(self, view: ViewBatch, event: Any, position: int) -> None:
+        self._set(view, event, payment_state="processing")
 
     @handles(Order.PaymentSucceeded)
     def _paid(self, view: ViewBatch, event: Any, position: int) -> None:
-        self._set(view, event, status="paid")
+        self._set(view, event, payment_state="succeeded")
 
     @handles(Order.PaymentFailed)
     def _failed(self, view: ViewBatch, event: Any, position: int) -> None:
-        self._set(view, event, status="payment_failed")
+        self._set(view, event, payment_state="failed")
 
     @handles(Order.OrderCancelled)
     def _cancelled(self, view: ViewBatch, event: Any, position: int) -> None:
-        self._set(view, event, status="cancelled")
+        if event.actor == "stripe":  # the PaymentIntent was cancelled at Stripe
+            self._set(view, event, payment_state="canceled")
+        else:
+            self._set(view, event, cancelled=True)
 
     @handles(Order.OrderFulfilled)
     def _fulfilled(self, view: ViewBatch, event: Any, position: int) -> None:
-        self._set(view, event, status="fulfilled", tracking_note=event.tracking_note)
+        self._set(view, event, fulfilled=True, tracking_note=event.tracking_note)
 
     @handles(Order.RefundSettled)
     def _refunded(self, view: ViewBatch, event: Any, position: int) -> None:
-        row = view.row(orders, event.originator_id)
-        if row is None:
-            return
-        status = status_after_refund(row["status"], event.amount_refunded, row["total"])
-        self._set(view, event, amount_refunded=event.amount_refunded, status=status)
+        self._set(view, event, amount_refunded=event.amount_refunded)
 
     @handles(Order.DisputeOpened)
     def _dispute_opened(self, view: ViewBatch, event: Any, position: int) -> None:
-        self._set(view, event, dispute="open")
+        self._dispute(view, event, "open", event.amount)
 
     @handles(Order.DisputeClosed)
     def _dispute_closed(self, view: ViewBatch, event: Any, position: int) -> None:
-        self._set(view, event, dispute=event.outcome[:32])
+        self._dispute(view, event, event.outcome[:32], event.amount)
+
+    def _dispute(self, view: ViewBatch, event: Any, state: str, amount: int | None) -> None:
+        row = view.row(orders, event.originator_id)
+        if row is None:
+            return
+        disputes = json.loads(row["disputes"] or "{}")
+        earlier = disputes.get(event.dispute_id, {})
+        disputes[event.dispute_id] = {
+            "state": state,
+            "amount": amount if amount is not None else earlier.get("amount", 0),
+        }
+        states = [d["state"] for d in disputes.values()]
+        summary = next((s for s in ("lost", "open") if s in states), state)
+        lost = sum(d["amount"] for d in disputes.values() if d["state"] == "lost")
+        self._set(
+            view,
+            event,
+            disputes=json.dumps(disputes, sort_keys=True),
+            dispute=summary,
+            amount_lost=lost,
+        )
 
     # -- Stripe deliveries: the payment timeline ----------------------------------------------
 

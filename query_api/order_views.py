@@ -12,7 +12,7 @@ import anyio.to_thread
 
 from domain.orders import Order
 from infra.services import Services
-from query_api.schemas import Customer, OrderLineView, OrderView
+from query_api.schemas import Customer, DisputeView, OrderLineView, OrderView
 from web.auth import Principal
 
 STAFF = ("admin", "support")
@@ -54,7 +54,13 @@ def row_view(row: Any, customers: dict[UUID, Customer] | None = None) -> OrderVi
         payment_intent_id=row.payment_intent_id,
         tracking_note=row.tracking_note,
         dispute=row.dispute,
+        disputes=[
+            DisputeView(id=dispute_id, state=d["state"], amount=d["amount"])
+            for dispute_id, d in json.loads(row.disputes or "{}").items()
+        ],
+        amount_lost=row.amount_lost,
         holds_stock=row.holds_stock,
+        needs_stock=row.status == "needs_stock",
         version=row.version,
         created_at=row.created_at,
         updated_at=row.updated_at,
@@ -62,7 +68,6 @@ def row_view(row: Any, customers: dict[UUID, Customer] | None = None) -> OrderVi
 
 
 def aggregate_view(order: Order, customers: dict[UUID, Customer] | None = None) -> OrderView:
-    disputes = list(order.disputes.values())
     return OrderView(
         id=order.id,
         number=order_number(order.id),
@@ -75,8 +80,14 @@ def aggregate_view(order: Order, customers: dict[UUID, Customer] | None = None) 
         amount_refunded=order.amount_refunded,
         payment_intent_id=order.payment_intent_id,
         tracking_note=order.tracking_note,
-        dispute=disputes[-1] if disputes else None,
+        dispute=order.dispute,
+        disputes=[
+            DisputeView(id=dispute_id, state=state, amount=order.dispute_amounts.get(dispute_id, 0))
+            for dispute_id, state in order.disputes.items()
+        ],
+        amount_lost=order.amount_lost,
         holds_stock=order.reserved,
+        needs_stock=order.needs_stock,
         version=order.version,
         created_at=order.created_on,
         updated_at=order.modified_on,

@@ -48,6 +48,12 @@ class Customer(BaseModel):
     email: str
 
 
+class DisputeView(BaseModel):
+    id: str
+    state: str  # open, won, lost or closed
+    amount: int
+
+
 class OrderView(BaseModel):
     id: UUID
     number: str  # the first 8 hex digits of the id, upper case: what people say and search
@@ -60,8 +66,14 @@ class OrderView(BaseModel):
     amount_refunded: int
     payment_intent_id: str | None
     tracking_note: str
+    # The disputes in one word: "lost" (money lost), "open", "won" or "closed"; null if none.
     dispute: str | None
+    disputes: list[DisputeView] = []
+    amount_lost: int = 0  # minor units taken back by lost disputes
     holds_stock: bool
+    # Paid, but its units were sold while it was unpaid: fulfil answers 409 until a restock
+    # (the order then takes its units) or a refund.
+    needs_stock: bool = False
     version: int
     created_at: datetime
     updated_at: datetime

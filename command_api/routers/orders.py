@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 
 from application.cancellation import cancel_unpaid_order
 from application.payments import PaymentError
-from application.refunds import refund_order
+from application.refunds import refund_id_for, refund_order
 from command_api.payment_errors import provider_error
 from command_api.schemas import FulfilIn, OrderStateOut, RefundIn, RefundOut
 from web.app import ServicesDep
@@ -28,6 +28,10 @@ def refund(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> RefundOut:
+    if idempotency_key is not None:
+        # The same key with another amount is a mistake (422), not a retry to report.
+        order = services.shop.order_for(order_id)
+        order.check_refund_key(refund_id_for(order_id, idempotency_key), body.amount)
     try:
         result = refund_order(
             services.shop, services.payments, order_id, body.amount, str(admin.id), idempotency_key

@@ -37,12 +37,15 @@ def product_out(product: Product) -> ProductOut:
     )
 
 
-def _fields(body: ProductIn, default_currency: str) -> dict[str, object]:
+def _fields(body: ProductIn, default_currency: str | None) -> dict[str, object]:
+    """A new product without a currency takes the shop's; an edit without one keeps the
+    product's (None), never re-denominating its price."""
+    currency = body.currency or default_currency
     return {
         "name": body.name,
         "description": body.description,
         "price": body.price,
-        "currency": (body.currency or default_currency).upper(),
+        "currency": currency.upper() if currency else None,
         "stock": body.stock,
     }
 
@@ -71,9 +74,7 @@ def update_product(
     response: Response,
     version: IfMatch,
 ) -> ProductOut:
-    product, position = services.shop.revise_product(
-        product_id, version, **_fields(body, services.settings.currency)
-    )
+    product, position = services.shop.revise_product(product_id, version, **_fields(body, None))
     return _answer(response, product, position)
 
 

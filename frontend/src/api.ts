@@ -156,8 +156,14 @@ export interface Order {
   payment_intent_id: string | null;
   /** "" when there is none. */
   tracking_note: string;
-  /** The latest Stripe dispute's status ("open" | "won" | "lost" | …), if the payment was disputed. */
+  /** The disputes in one word: "lost" (money lost) if any was lost, else "open", else "won" / "closed". */
   dispute: string | null;
+  /** Each dispute's state and amount (newer servers). */
+  disputes?: { id: string; state: string; amount: number }[];
+  /** Minor units taken back by lost disputes (newer servers). */
+  amount_lost?: number;
+  /** Paid, but its units were sold meanwhile: it cannot ship until a restock or a refund. */
+  needs_stock?: boolean;
   created_at: string;
   updated_at: string;
   version: number;
@@ -219,9 +225,13 @@ export interface OrderState {
 
 export type OrderSort = 'newest' | 'oldest' | 'total_desc' | 'total_asc';
 
+export type DisputeFilter = 'any' | 'open' | 'lost' | 'won' | 'closed';
+
 export interface OrderQuery {
   q?: string;
   status?: string;
+  /** Orders with a dispute (any), or whose disputes are in this state (lost: money lost). */
+  dispute?: DisputeFilter;
   /** YYYY-MM-DD, inclusive. */
   from?: string;
   /** YYYY-MM-DD, inclusive. */

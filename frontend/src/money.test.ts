@@ -30,6 +30,7 @@ describe('currencyDigits', () => {
     expect(currencyDigits('usd')).toBe(2);
     expect(currencyDigits('JPY')).toBe(0);
     expect(currencyDigits('KWD')).toBe(3);
+    expect(currencyDigits('MGA')).toBe(0); // Stripe's whole units, as the server formats it
   });
 });
 

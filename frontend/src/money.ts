@@ -5,13 +5,22 @@
 
 const digitsCache = new Map<string, number>();
 
+// Stripe counts these in whole units whatever ISO says (MGA has 2 decimals in ISO 4217, none
+// at Stripe); the server formats with the same list (domain/money.py).
+const ZERO_DECIMAL = new Set(
+  'BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF'.split(' '),
+);
+const THREE_DECIMAL = new Set('BHD IQD JOD KWD LYD OMR TND'.split(' '));
+
 /** Number of minor-unit digits of an ISO 4217 currency (EUR 2, JPY 0, KWD 3). */
 export function currencyDigits(currency: string): number {
   const code = (currency || 'EUR').toUpperCase();
   const cached = digitsCache.get(code);
   if (cached !== undefined) return cached;
   let digits = 2;
-  try {
+  if (ZERO_DECIMAL.has(code)) digits = 0;
+  else if (THREE_DECIMAL.has(code)) digits = 3;
+  else try {
     digits = new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions()
       .maximumFractionDigits ?? 2;
   } catch {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resetEventPositionForTests } from './api';
-import { readOrderParams, searchOrders, writeOrderParams } from './orderSearch';
+import { readOrderParams, toOrderQuery, searchOrders, writeOrderParams } from './orderSearch';
 import { FakeServer } from './test/fakeServer';
 import { order } from './test/fixtures';
 
@@ -13,8 +13,16 @@ const orders = [
 describe('order search', () => {
   it('keeps its state in the URL', () => {
     const p = readOrderParams(new URLSearchParams('q=ann&status=paid&from=2026-03-01&to=bad&sort=total_asc&page=2'));
-    expect(p).toEqual({ q: 'ann', status: 'paid', from: '2026-03-01', to: '', sort: 'total_asc', page: 2 });
+    expect(p).toEqual({ q: 'ann', status: 'paid', dispute: '', from: '2026-03-01', to: '', sort: 'total_asc', page: 2 });
     expect(writeOrderParams({ ...p, page: 1, sort: 'newest' })).toEqual({ q: 'ann', status: 'paid', from: '2026-03-01' });
+  });
+
+  it('filters on disputes, ignoring unknown values', () => {
+    expect(readOrderParams(new URLSearchParams('dispute=lost')).dispute).toBe('lost');
+    expect(readOrderParams(new URLSearchParams('dispute=maybe')).dispute).toBe('');
+    const p = readOrderParams(new URLSearchParams('status=needs_stock&dispute=lost'));
+    expect(writeOrderParams(p)).toEqual({ status: 'needs_stock', dispute: 'lost' });
+    expect(toOrderQuery(p, 20)).toMatchObject({ status: 'needs_stock', dispute: 'lost' });
   });
 
 });

@@ -1,7 +1,7 @@
-// Order lists: the URL holds the search (?q=&status=&from=&to=&sort=&page=), the server
-// searches (GET /orders?q=&status=&from=&to=&sort=): order number, PaymentIntent id, and
+// Order lists: the URL holds the search (?q=&status=&dispute=&from=&to=&sort=&page=), the
+// server searches (GET /orders?q=&status=&dispute=&from=&to=&sort=): order number, PaymentIntent id, and
 // for staff the customer's username or email.
-import { api, type Order, type OrderQuery, type OrderSort, type Page } from './api';
+import { api, type DisputeFilter, type Order, type OrderQuery, type OrderSort, type Page } from './api';
 
 export const ORDER_SORTS: { value: OrderSort; label: string }[] = [
   { value: 'newest', label: 'Newest first' },
@@ -10,9 +10,17 @@ export const ORDER_SORTS: { value: OrderSort; label: string }[] = [
   { value: 'total_asc', label: 'Total: low to high' },
 ];
 
+export const DISPUTE_FILTERS: { value: DisputeFilter; label: string }[] = [
+  { value: 'any', label: 'Any dispute' },
+  { value: 'open', label: 'Open disputes' },
+  { value: 'lost', label: 'Lost (money lost)' },
+  { value: 'won', label: 'Won (closed)' },
+];
+
 export interface OrderParams {
   q: string;
   status: string;
+  dispute: DisputeFilter | '';
   from: string;
   to: string;
   sort: OrderSort;
@@ -31,6 +39,7 @@ export function readOrderParams(params: URLSearchParams): OrderParams {
   return {
     q: (params.get('q') ?? '').trim(),
     status: params.get('status') ?? '',
+    dispute: DISPUTE_FILTERS.find((d) => d.value === params.get('dispute'))?.value ?? '',
     from: day('from'),
     to: day('to'),
     sort: ORDER_SORTS.some((s) => s.value === sort) ? (sort as OrderSort) : 'newest',
@@ -42,6 +51,7 @@ export function writeOrderParams(p: OrderParams): Record<string, string> {
   const out: Record<string, string> = {};
   if (p.q.trim()) out.q = p.q.trim();
   if (p.status) out.status = p.status;
+  if (p.dispute) out.dispute = p.dispute;
   if (p.from) out.from = p.from;
   if (p.to) out.to = p.to;
   if (p.sort !== 'newest') out.sort = p.sort;
@@ -53,6 +63,7 @@ export function toOrderQuery(p: OrderParams, limit: number): OrderQuery {
   return {
     q: p.q || undefined,
     status: p.status || undefined,
+    dispute: p.dispute || undefined,
     from: p.from || undefined,
     to: p.to || undefined,
     sort: p.sort,

@@ -176,7 +176,7 @@ export function describeEntry(entry: HistoryEntry, currency: string, history: Hi
       return { title: 'Reserved items released', detail: 'The items went back on the shelf.', tone: 'neutral' };
     case 'ReservationRenewed':
       return d.complete === false
-        ? { title: 'Waiting for stock', detail: 'Some items are out of stock for now.', tone: 'warning' }
+        ? { title: 'Waiting for stock', detail: 'Its items were sold meanwhile; it ships once they are restocked.', tone: 'warning' }
         : { title: 'Items reserved again', tone: 'info' };
     case 'RefundRequested': {
       const amount = money(num(d.amount));
@@ -207,7 +207,11 @@ export function describeEntry(entry: HistoryEntry, currency: string, history: Hi
     }
     case 'DisputeClosed': {
       const outcome = str(d.outcome);
-      return { title: 'Dispute closed', detail: outcome ? `Outcome: ${disputeLabel(outcome).toLowerCase()}.` : undefined, tone: outcome === 'lost' ? 'danger' : 'info' };
+      const amount = money(num(d.amount));
+      if (outcome === 'lost') {
+        return { title: amount ? `Dispute lost: ${amount} lost` : 'Dispute lost', detail: 'The money went back to the card holder.', tone: 'danger' };
+      }
+      return { title: 'Dispute closed', detail: outcome ? `Outcome: ${disputeLabel(outcome).toLowerCase()}.` : undefined, tone: 'info' };
     }
     case 'OrderFulfilled': {
       const note = str(d.tracking_note);

@@ -50,8 +50,9 @@ from web.errors import InvalidInput
 
 router = APIRouter(tags=["orders"])
 
-# Statuses a list may filter on: the domain's, and the payments work's parked orders.
-LISTED_STATUSES = (*STATUSES, "needs_stock") if "needs_stock" not in STATUSES else STATUSES
+# Statuses a list may filter on (needs_stock among them), and dispute filters.
+LISTED_STATUSES = STATUSES
+DisputeFilter = Literal["any", "open", "lost", "won", "closed"]
 OrderSort = Literal["newest", "oldest", "total_desc", "total_asc"]
 _SORTS = {
     "newest": (orders.c.placed_position.desc(),),
@@ -115,6 +116,13 @@ async def list_orders(
         ),
     ] = None,
     status: Annotated[str | None, Query(description=f"one of {', '.join(LISTED_STATUSES)}")] = None,
+    dispute: Annotated[
+        DisputeFilter | None,
+        Query(
+            description="orders with a dispute (any), or whose disputes are in this state"
+            " (lost: money lost)"
+        ),
+    ] = None,
     from_: Annotated[
         date | None, Query(alias="from", description="placed on or after this UTC day")
     ] = None,
@@ -133,6 +141,10 @@ async def list_orders(
         conditions.append(orders.c.user_id == user.id)
     if status is not None:
         conditions.append(orders.c.status == status)
+    if dispute == "any":
+        conditions.append(orders.c.dispute.is_not(None))
+    elif dispute is not None:
+        conditions.append(orders.c.dispute == dispute)
     if from_ is not None:
         conditions.append(orders.c.created_at >= _day_start(from_))
     if to is not None:

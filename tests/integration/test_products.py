@@ -185,6 +185,7 @@ def test_invalid_products_are_refused_with_422(shop: ShopUnderTest) -> None:
         {"currency": "€"},
         {"currency": ""},
         {"currency": "ÄÖÜ"},
+        {"currency": "XYZ"},  # three letters, but no ISO 4217 code
     ]
     for fields in invalid:
         answer = shop.http.post("/products", json=product_body(**fields), headers=shop.admin())
@@ -219,10 +220,10 @@ def test_currency_defaults_from_settings_and_is_upper_cased(shop: ShopUnderTest)
     assert explicit.json()["currency"] == "USD"
     view = shop.read(f"/products/{explicit.json()['id']}", after=explicit)
     assert view.json()["currency"] == "USD"
-    # Leaving the currency out of an update means the shop's currency, not "unchanged".
+    # Leaving the currency out of an update keeps the product's: never re-denominated.
     revised = put(shop, explicit.json()["id"], '"1"', price=1999)
     assert revised.status_code == 200, revised.text
-    assert (revised.json()["currency"], revised.json()["version"]) == ("EUR", 2)
+    assert (revised.json()["currency"], revised.json()["version"]) == ("USD", 1)  # no change
 
 
 # -- versions: If-Match and ETag ----------------------------------------------------------------

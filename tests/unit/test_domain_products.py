@@ -248,3 +248,16 @@ def test_a_no_op_revision_reports_the_current_position(shop: Shop) -> None:
         product.id, None, name="T", description="", price=1, currency="EUR", stock=1
     )
     assert again == position
+
+
+def test_only_iso_4217_codes_and_each_currency_s_own_decimals() -> None:
+    from domain.money import check_currency, format_money
+
+    assert check_currency("jpy") == "JPY"
+    for bad in ("XYZ", "EURO", "E1R", ""):
+        with pytest.raises(InvalidCommand, match="ISO 4217"):
+            check_currency(bad)
+    assert format_money(3998, "EUR") == "39.98 EUR"
+    assert format_money(500, "JPY") == "500 JPY"
+    assert format_money(1500, "KWD") == "1.500 KWD"
+    assert format_money(-5, "kwd") == "-0.005 KWD"

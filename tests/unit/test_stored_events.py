@@ -37,6 +37,9 @@ RETRIED = UUID("00000000-0000-4000-8000-0000000000bb")
 CANCELLED = UUID("00000000-0000-4000-8000-0000000000cc")
 # Placed by the code that made carts per checkout.
 AFTER_CARTS = UUID("00000000-0000-4000-8000-0000000000dd")
+# Placed by the code that derives payment state from merged knowledge (0001-…json): declined,
+# its units sold to another shopper, paid, disputed (closed lost before created), restocked.
+KNOWLEDGE = UUID("00000000-0000-4000-8000-0000000001a1")
 
 
 @pytest.fixture(scope="module")
@@ -163,3 +166,15 @@ def test_aggregates_rebuild_from_the_stored_events(shop: Shop) -> None:
     receipt = shop.load(StripeEventReceipt, receipt_id_for("evt_2"))
     assert receipt.deliveries == 2
     assert receipt.order_id == PAID
+
+
+def test_an_order_of_merged_knowledge_rebuilds(shop: Shop) -> None:
+    order = shop.load(Order, KNOWLEDGE)
+    assert (order.status, order.reserved, order.needs_stock) == ("paid", True, False)
+    assert order.knowledge.intents == {"pi_fixture_knowledge": "succeeded"}
+    assert (order.disputes, order.amount_lost) == ({"dp_fixture_knowledge": "lost"}, 3000)
+    # After the success, before the restock, it needed stock.
+    waiting = [e for e in shop.events.get(KNOWLEDGE) if isinstance(e, Order.ReservationRenewed)]
+    assert [e.complete for e in waiting] == [False, True]
+    product = shop.load(Product, UUID(str(order.lines[0]["product_id"])))
+    assert (product.stock, product.awaiting) == (0, [])

@@ -19,7 +19,7 @@ interface Details {
   paymentsError: string | null;
 }
 
-const REFUNDABLE = ['paid', 'fulfilled', 'partially_refunded'];
+const REFUNDABLE = ['paid', 'needs_stock', 'fulfilled', 'partially_refunded'];
 const FULFILLABLE = ['paid', 'partially_refunded'];
 const UNPAID = ['pending_payment', 'payment_failed'];
 
@@ -187,7 +187,18 @@ export function OrderDetailPage({ scope }: { scope: 'mine' | 'all' }) {
               {order.dispute && (
                 <>
                   <dt>Dispute</dt>
-                  <dd data-testid="order-dispute">{disputeLabel(order.dispute)}</dd>
+                  <dd data-testid="order-dispute">
+                    {disputeLabel(order.dispute)}
+                    {order.dispute === 'won' && ' (closed)'}
+                  </dd>
+                </>
+              )}
+              {!!order.amount_lost && (
+                <>
+                  <dt>Money lost</dt>
+                  <dd data-testid="order-money-lost" className="danger">
+                    <Money amount={order.amount_lost} currency={order.currency} /> to a lost dispute
+                  </dd>
                 </>
               )}
               {order.tracking_note && (
@@ -367,6 +378,13 @@ function AdminActions({ order, history, refresh }: { order: Order; history: Hist
     <section className="card admin-actions" aria-labelledby="actions-title">
       <h2 id="actions-title">Actions</h2>
       <ErrorMessage>{error}</ErrorMessage>
+
+      {order.status === 'needs_stock' && (
+        <p className="notice" data-testid="needs-stock-hint">
+          Its items were sold while it was unpaid, so it cannot ship yet: restock the product (this order takes its
+          items first) or refund it.
+        </p>
+      )}
 
       {canFulfil && (
         <form onSubmit={fulfil} className="action">

@@ -3,7 +3,7 @@ import { Link, useSearchParams } from 'react-router-dom';
 import { ORDER_STATUSES } from '../api';
 import { DateTime, EmptyState, ErrorMessage, Loading, Money, Pagination, StatusBadge } from '../components/ui';
 import { useLoader, useTitle } from '../hooks';
-import { ORDER_SORTS, readOrderParams, searchOrders, toOrderQuery, writeOrderParams, type OrderParams } from '../orderSearch';
+import { DISPUTE_FILTERS, ORDER_SORTS, readOrderParams, searchOrders, toOrderQuery, writeOrderParams, type OrderParams } from '../orderSearch';
 import { customerName, orderNumber, statusLabel } from '../orderWords';
 
 export const ORDERS_PAGE_SIZE = 20;
@@ -20,7 +20,7 @@ export function OrdersPage({ scope }: { scope: 'mine' | 'all' }) {
   const { data, error, loading } = useLoader((signal) => searchOrders(query, signal), [key]);
   const base = staff ? '/admin/orders' : '/orders';
   const update = (next: Partial<OrderParams>) => setParams(writeOrderParams({ ...state, page: 1, ...next }));
-  const filtered = !!(state.q || state.status || state.from || state.to);
+  const filtered = !!(state.q || state.status || state.dispute || state.from || state.to);
 
   return (
     <section>
@@ -87,6 +87,11 @@ export function OrdersPage({ scope }: { scope: 'mine' | 'all' }) {
                     <td data-label="Items">{count}</td>
                     <td data-label="Status">
                       <StatusBadge status={o.status} testId="order-status" />
+                      {!!o.amount_lost && (
+                        <span className="badge tone-danger" data-testid="order-money-lost">
+                          Dispute lost: <Money amount={o.amount_lost} currency={o.currency} />
+                        </span>
+                      )}
                     </td>
                     <td className="num" data-label="Total">
                       <Money amount={o.total} currency={o.currency} />
@@ -153,6 +158,23 @@ function OrderFilters({
           ))}
         </select>
       </div>
+      {staff && (
+        <div className="filter">
+          <label htmlFor={`${id}-dispute`}>Disputes</label>
+          <select
+            id={`${id}-dispute`}
+            value={state.dispute}
+            onChange={(e) => onChange({ q: q.trim(), from, to, dispute: e.target.value as OrderParams['dispute'] })}
+          >
+            <option value="">With or without</option>
+            {DISPUTE_FILTERS.map((d) => (
+              <option key={d.value} value={d.value}>
+                {d.label}
+              </option>
+            ))}
+          </select>
+        </div>
+      )}
       <div className="filter">
         <label htmlFor={`${id}-from`}>From</label>
         <input id={`${id}-from`} type="date" value={from} max={to || undefined} onChange={(e) => setFrom(e.target.value)} />
