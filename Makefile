@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-PYTEST_ARGS ?=
+# Two workers (pytest-xdist): every test makes its own databases, so they run side by side.
+PYTEST_ARGS ?= -n 2
 # uv resolves and locks; keep equal to UV_VERSION in the Dockerfile (a test checks).
 UV_VERSION := 0.13.8
 UV := $(BIN)/uv

@@ -70,11 +70,16 @@ def compare(runs: dict[str, list[Run]], unit: str) -> dict[str, Any]:
         "unit": unit,
         "project": summary(runs["project"]),
         "bare": summary(runs["bare"]),
-        "ratio": round(project_rate / bare_rate, 3) if bare_rate else 0.0,
+        "ratio": ratio(project_rate, bare_rate),
         # Each round's two runs are next to each other in time: their ratios show the spread
         # that the machine's changing load leaves in the medians.
-        "round_ratios": [round(p.rate / b.rate, 3) if b.rate else 0.0 for p, b in pairs],
+        "round_ratios": [ratio(p.rate, b.rate) for p, b in pairs],
     }
+
+
+def ratio(project: float, bare: float) -> float:
+    """Three significant figures: a slow flow against a fast baseline stays above zero."""
+    return float(f"{project / bare:.3g}") if bare else 0.0
 
 
 def load_average() -> float:

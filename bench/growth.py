@@ -15,7 +15,7 @@ import uuid
 
 from bench import project, shop_api
 from bench.config import log
-from bench.context import Bench
+from bench.context import Bench, ratio
 from bench.http import Connection
 from bench.load import median, percentile
 from bench.shop_api import FlowTimes, Shopper
@@ -91,7 +91,7 @@ def run(bench: Bench) -> None:
         result[part] = {
             "old_p50_ms": round(old, 2),
             "new_p50_ms": round(new, 2),
-            "ratio": round(old / new, 3) if new else 0.0,
+            "ratio": ratio(old, new),
             "old_rounds_p50_ms": [round(v, 2) for v in p50s("old", part)],
             "new_rounds_p50_ms": [round(v, 2) for v in p50s("new", part)],
         }

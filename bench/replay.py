@@ -13,7 +13,7 @@ from typing import Any
 
 from bench import project
 from bench.config import log
-from bench.context import Bench
+from bench.context import Bench, ratio
 from bench.load import median
 
 
@@ -62,7 +62,7 @@ def run(bench: Bench) -> None:
         "views": {name: round(median(rates), 1) for name, rates in per_view.items()},
         "rounds": rounds,
     }
-    bench.ratios["replay_vs_raw_decode"] = round(project_rate / raw_rate, 3) if raw_rate else 0.0
+    bench.ratios["replay_vs_raw_decode"] = ratio(project_rate, raw_rate)
     log(
         f"replay: {until:,} notifications, project {project_rate:,.0f} events/s,"
         f" raw read + decode {raw_rate:,.0f} events/s"

@@ -33,9 +33,8 @@ _ONE_OFF_POOLS: dict[str, object] = {"event_store_pool_size": 2, "read_store_poo
 
 def _name_connections(kind: str) -> None:
     """Label this process's PostgreSQL connections (pg_stat_activity.application_name), so
-    an operator can see which process holds which; libpq reads PGAPPNAME. Always set, not
-    defaulted: a child started by another shop process would otherwise inherit its name."""
-    os.environ["PGAPPNAME"] = f"shop-{kind}"
+    an operator can see which process holds which; libpq reads PGAPPNAME (an explicit one wins)."""
+    os.environ.setdefault("PGAPPNAME", f"shop-{kind}")
 
 
 def _services() -> Services:

@@ -18,7 +18,9 @@ SETTING_NAMES = {name.upper() for name in Settings.model_fields}
 
 def shop_env(settings: Settings, **extra: str) -> dict[str, str]:
     """The environment of a real `shop` process: the test's settings, none inherited."""
-    env = {key: value for key, value in os.environ.items() if key not in SETTING_NAMES}
+    # PGAPPNAME too: a CLI command run inside pytest sets it for this process, and each shop
+    # process names its own connections unless a test names them.
+    env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES and k != "PGAPPNAME"}
     env.update(
         EVENT_STORE_URL=settings.event_store_url,
         READ_STORE_URL=settings.read_store_url,
