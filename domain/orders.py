@@ -142,6 +142,8 @@ class Order(Aggregate):
         self.settled_refunds: dict[str, int] = {}
         self.disputes: dict[str, str] = {}
         self.tracking_note = ""
+        # Stripe refunds reported failed (refund.failed), kept for a submission recorded later.
+        self.failed_stripe_refunds: set[str] = set()
 
     # -- our own commands ----------------------------------------------------------------------
 
@@ -185,7 +187,23 @@ class Order(Aggregate):
         self._refund_requested(refund_id, amount, actor)
 
     def refund_submitted(self, refund_id: str, stripe_refund_id: str, actor: str) -> None:
+        """Record Stripe's refund id (once: recovery and a late answer may both report it). A
+        `refund.failed` for that id that arrived before we knew the id fails it now."""
+        if self.refunds.get(refund_id, {}).get("stripe_refund_id") == stripe_refund_id:
+            return
         self._refund_submitted(refund_id, stripe_refund_id, actor)
+        if stripe_refund_id in self.failed_stripe_refunds:
+            self.refund_failed(refund_id, "refund failed at Stripe", STRIPE)
+
+    @property
+    def unresolved_refunds(self) -> dict[str, int]:
+        """Refunds asked of Stripe whose answer we never recorded (requested or unknown): the
+        recovery job asks Stripe about them. refund id -> amount."""
+        return {
+            rid: r["amount"]
+            for rid, r in self.refunds.items()
+            if r["state"] in ("requested", "unknown")
+        }
 
     def refund_outcome_unknown(self, refund_id: str, reason: str, actor: str) -> None:
         """Stripe did not answer: the refund may have happened, so its amount stays reserved
@@ -206,32 +224,33 @@ class Order(Aggregate):
     def receive(self, fact: StripeFact) -> None:
         """Record a Stripe event and apply it, by rank; the caller then settles the stock
         (compare holds_stock with reserved)."""
+        actor = fact.source  # "stripe", or "reconciliation" when we asked Stripe ourselves
         self._stripe_event(
-            fact.event_id, fact.type, fact.object_id, fact.amount, fact.currency, STRIPE
+            fact.event_id, fact.type, fact.object_id, fact.amount, fact.currency, actor
         )
         kind = fact.type
         if kind.startswith("payment_intent.") and not self._is_our_intent(fact):
             return  # recorded, but another PaymentIntent never moves this order
         if kind == "payment_intent.processing" and PAYMENT_RANK[self.payment_state] < 1:
-            self._processing(STRIPE)
+            self._processing(actor)
         elif kind == "payment_intent.payment_failed":
             if self.status == "pending_payment" and PAYMENT_RANK[self.payment_state] < 2:
-                self._failed(fact.reason or "payment failed", STRIPE)
+                self._failed(fact.reason or "payment failed", actor)
         elif kind == "payment_intent.succeeded":
             if self.payment_state != "succeeded" and self._pays_in_full(fact):
-                self._succeeded(fact.amount if fact.amount is not None else self.total, STRIPE)
+                self._succeeded(fact.amount if fact.amount is not None else self.total, actor)
         elif kind == "payment_intent.canceled":
             if self.status in ("pending_payment", "payment_failed"):
-                self._cancelled("payment cancelled at Stripe", STRIPE)
+                self._cancelled("payment cancelled at Stripe", actor)
         elif kind == "charge.refunded" and fact.amount_refunded is not None:
             if fact.amount_refunded > self.amount_refunded:
-                self._settle(fact.amount_refunded, self.settled_refunds)
+                self._settle(fact.amount_refunded, self.settled_refunds, actor)
         elif kind.startswith(("refund.", "charge.refund.")) and fact.object_type == "refund":
-            self._on_refund_object(fact)
+            self._on_refund_object(fact, actor)
         elif kind == "charge.dispute.created":
-            self._dispute_opened(fact.object_id, fact.amount or 0, fact.reason or "", STRIPE)
+            self._dispute_opened(fact.object_id, fact.amount or 0, fact.reason or "", actor)
         elif kind == "charge.dispute.closed":
-            self._dispute_closed(fact.object_id, fact.status or "closed", STRIPE)
+            self._dispute_closed(fact.object_id, fact.status or "closed", actor)
 
     def _is_our_intent(self, fact: StripeFact) -> bool:
         """Our PaymentIntent, or (before it is attached) one naming this order and its
@@ -246,7 +265,7 @@ class Order(Aggregate):
             self.currency,
         )
 
-    def _on_refund_object(self, fact: StripeFact) -> None:
+    def _on_refund_object(self, fact: StripeFact, actor: str) -> None:
         ours = next(
             (rid for rid, r in self.refunds.items() if r.get("stripe_refund_id") == fact.object_id),
             None,
@@ -254,12 +273,12 @@ class Order(Aggregate):
         if fact.status == "succeeded" and fact.amount is not None:
             if fact.object_id not in self.settled_refunds:
                 settled = {**self.settled_refunds, fact.object_id: fact.amount}
-                self._settle(max(self.amount_refunded, sum(settled.values())), settled)
+                self._settle(max(self.amount_refunded, sum(settled.values())), settled, actor)
         elif fact.status in ("failed", "canceled") and ours is not None:
-            self.refund_failed(ours, f"refund {fact.status} at Stripe", STRIPE)
+            self.refund_failed(ours, f"refund {fact.status} at Stripe", actor)
 
-    def _settle(self, amount_refunded: int, settled_refunds: dict[str, int]) -> None:
-        self._refund_settled(min(amount_refunded, self.total), dict(settled_refunds), STRIPE)
+    def _settle(self, amount_refunded: int, settled_refunds: dict[str, int], actor: str) -> None:
+        self._refund_settled(min(amount_refunded, self.total), dict(settled_refunds), actor)
 
     def release_reservation(self, actor: str) -> None:
         if self.reserved:
@@ -286,7 +305,8 @@ class Order(Aggregate):
         currency: str | None,
         actor: str,
     ) -> None:
-        pass
+        if stripe_type == "refund.failed":
+            self.failed_stripe_refunds.add(stripe_object_id)
 
     @event(PaymentProcessing)
     def _processing(self, actor: str) -> None:
