@@ -92,10 +92,13 @@ def missing_facts(
         for r in order.refunds.values()
         if r.get("stripe_refund_id")
     }
-    for refund in refunds:
-        if refund.status in ("failed", "canceled") and ours.get(refund.id) not in (None, "failed"):
-            if (f := refund_fact(intent.id, order.currency, refund)) is not None:
-                facts.append(f)
+    facts += [
+        f
+        for r in refunds
+        if r.status in ("failed", "canceled")
+        and ours.get(r.id) not in (None, "failed")
+        and (f := refund_fact(intent.id, order.currency, r)) is not None
+    ]
     return facts
 
 

@@ -27,7 +27,7 @@ def reconciled_event_id(object_id: str, state: str) -> str:
 
 
 def source_of(stripe_event_id: str) -> str:
-    """"reconciliation" for facts we asked Stripe for, "stripe" for webhooks."""
+    """ "reconciliation" for facts we asked Stripe for, "stripe" for webhooks."""
     return RECONCILIATION if stripe_event_id.startswith(_RECONCILED_PREFIX) else "stripe"
 
 
