@@ -79,7 +79,7 @@ def _intent_ref(intent: Any) -> PaymentIntentRef:
 
 def _refund_ref(refund: Any) -> RefundRef:
     metadata = getattr(refund, "metadata", None)
-    key = metadata.get("idempotency_key") if metadata is not None else None
+    key = metadata.to_dict().get("idempotency_key") if metadata is not None else None
     return RefundRef(
         id=refund.id,
         amount=int(refund.amount),

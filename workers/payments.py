@@ -63,13 +63,16 @@ class ReconcileReport:
     errors: dict[UUID, str] = field(default_factory=dict)
 
 
-def reconcile(services: Services, since: datetime | None = None) -> ReconcileReport:
-    """Reconcile every open order; one order's failure is reported, not fatal to the rest."""
+def reconcile(
+    services: Services, since: datetime | None = None, now: datetime | None = None
+) -> ReconcileReport:
+    """Reconcile every open order (changed since `since`); one order's failure is reported,
+    not fatal to the rest. `now` decides which unresolved refunds are past their grace."""
     report = ReconcileReport()
     for order_id in open_orders(services, since):
         report.checked += 1
         try:
-            result = reconcile_order(services.shop, services.payments, order_id)
+            result = reconcile_order(services.shop, services.payments, order_id, now)
         except (PaymentError, DomainError) as error:
             report.errors[order_id] = str(error) or type(error).__name__
             continue
@@ -127,7 +130,7 @@ class PaymentRecovery:
         self.recover_once(now)
         if time.monotonic() - self._reconciled_at >= self.reconcile_every:
             self._reconciled_at = time.monotonic()
-            report = reconcile(self.services, (now or datetime.now(UTC)) - LOOKBACK)
+            report = reconcile(self.services, (now or datetime.now(UTC)) - LOOKBACK, now)
             if report.changed or report.errors:
                 log.info(
                     "reconciled %d open order(s): %d changed, %d not reachable",
