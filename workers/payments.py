@@ -2,9 +2,10 @@
 Stripe (every few minutes), one worker at a time under a lease.
 
 Recovery watches the log for refund requests (a topic-filtered read, no view needed): an
-order stays on the watch list while it has a refund left `requested` or `unknown`, and the
-workflow (application/refunds.py) resolves each once it is older than the grace period,
-so a refund whose process died is settled within a minute. Reconciliation compares every
+order stays on the watch list while it has a refund left `requested` or `unknown`, and is
+reconciled each round, which resolves each such refund once it is older than the grace
+period (application/refunds.py) and records what Stripe says of it, so a refund whose
+process died is settled within a minute. Reconciliation compares every
 open order with Stripe (application/reconciliation.py) and appends what a lost webhook
 left out. Both only append facts through the workflows: a round cut short by a crash or an
 outage is simply done again.
@@ -24,7 +25,7 @@ from sqlalchemy import select
 
 from application.payments import PaymentError
 from application.reconciliation import Reconciled, reconcile_order
-from application.refunds import orders_with_refund_requests, recover_refunds
+from application.refunds import orders_with_refund_requests
 from domain.errors import DomainError
 from infra.services import Services
 from projections.orders import orders
@@ -97,8 +98,9 @@ class PaymentRecovery:
         self.read_up_to = 0
         self._reconciled_at = float("-inf")
 
-    def recover_once(self, now: datetime | None = None) -> int:
-        """Resolve the watched orders' refunds; returns how many were resolved."""
+    def recover_once(self, now: datetime | None = None) -> list[Reconciled]:
+        """Reconcile the orders that have refunds left without Stripe's answer (recovering
+        those past their grace, and recording what Stripe says of them); the orders changed."""
         while True:
             found, self.read_up_to = orders_with_refund_requests(
                 self.services.shop, self.read_up_to
@@ -106,25 +108,24 @@ class PaymentRecovery:
             self.watched |= found
             if not found:
                 break
-        resolved = 0
+        changed = []
         for order_id in sorted(self.watched):
+            if not self.services.shop.order_for(order_id).unresolved_refunds:
+                self.watched.discard(order_id)
+                continue
             try:
-                recovered = recover_refunds(
-                    self.services.shop, self.services.payments, order_id, now
-                )
+                result = reconcile_order(self.services.shop, self.services.payments, order_id, now)
             except (PaymentError, DomainError) as error:
                 log.warning("refunds of order %s not recovered yet: %s", order_id, error)
                 continue
-            waiting = [r for r in recovered if r.outcome == "waiting"]
-            resolved += len(recovered) - len(waiting)
-            for refund in recovered:
+            for refund in result.refunds:
                 if refund.outcome != "waiting":
                     log.info(
                         "refund %s of order %s: %s", refund.refund_id, order_id, refund.outcome
                     )
-            if not waiting:
-                self.watched.discard(order_id)
-        return resolved
+            if result.changed:
+                changed.append(result)
+        return changed
 
     def run_once(self, now: datetime | None = None) -> None:
         self.recover_once(now)

@@ -4,7 +4,8 @@ HTTP, against localstripe, whose webhooks are sent to a port nobody listens on.
 - `shop payments reconcile` appends the payments and declines the shop never heard of,
   marked `reconciliation` in the history and the payment timeline;
 - a refund whose process died after recording the request, and one whose answer from Stripe
-  was lost, are resolved by recovery (the second found by its key, not made twice);
+  was lost, are resolved by the worker's recovery job (the second found by its key, not
+  made twice) and settled from what Stripe says of them;
 - expiry, with more uncancellable orders in front than one page of candidates, parks the
   ones Stripe refuses, makes the one Stripe says was paid paid, and still expires the newer.
 """
@@ -34,7 +35,7 @@ from tests.support.shopping import (
 )
 from workers.expiry import UnpaidOrderExpiry
 from workers.lease import Lease
-from workers.payments import reconcile
+from workers.payments import PaymentRecovery, reconcile
 
 
 def drop_webhooks(shop: ShopUnderTest, emulator: EmulatorProcess) -> None:
@@ -103,10 +104,14 @@ def test_reconcile_and_recover_after_lost_webhooks_and_a_crash(
     )
     assert retry.status_code == 409, retry.text
 
-    report = reconcile(services, now=datetime.now(UTC) + RECOVERY_GRACE + timedelta(seconds=1))
-    assert not report.errors
-    outcomes = {r.refund_id: r.outcome for result in report.changed for r in result.refunds}
+    # The worker's recovery job: its watch list comes from the log.
+    job = PaymentRecovery(services, Lease(services.read_engine, "payment-recovery", "test", 30))
+    early = job.recover_once()  # Stripe's refund is recorded, but the requests are in grace
+    assert {r.outcome for result in early for r in result.refunds} == {"waiting"}
+    changed = job.recover_once(datetime.now(UTC) + RECOVERY_GRACE + timedelta(seconds=1))
+    outcomes = {r.refund_id: r.outcome for result in changed for r in result.refunds}
     assert outcomes == {"crashed": "submitted", lost: "found"}
+    assert job.recover_once() == [] and job.watched == set()
     assert [r["amount"] for r in emulator_refunds(shop, paid.payment_intent_id)] == [500]
     assert len(emulator_refunds(shop, refunded.payment_intent_id)) == 1  # not twice
     assert stored_order(shop, paid.id).amount_refunded == 500
