@@ -12,7 +12,10 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from application.cancellation import PaymentNotCancellable, cancel_unpaid_order
 from application.checkout import check_out
 from application.expiry import ExpiryPolicy
 from application.payments import (
@@ -148,7 +151,9 @@ def history(shop: Shop, order_id: UUID) -> list[tuple[str, str]]:
     return [(type(e).__name__, e.actor) for e in shop.events.get(order_id)]  # type: ignore[attr-defined]
 
 
-LATER = datetime.now(UTC) + RECOVERY_GRACE + timedelta(seconds=1)
+def later() -> datetime:
+    """Past the grace period of every refund requested so far."""
+    return datetime.now(UTC) + RECOVERY_GRACE + timedelta(seconds=1)
 
 
 # -- refund recovery -------------------------------------------------------------------------
@@ -167,19 +172,19 @@ def test_a_refund_left_requested_by_a_dead_process_is_sent_and_recorded(
     assert [r.outcome for r in recover_refunds(shop, payments, order.id)] == ["waiting"]
     assert payments.refunds == {}
 
-    [recovered] = recover_refunds(shop, payments, order.id, LATER)
+    [recovered] = recover_refunds(shop, payments, order.id, later())
     assert recovered.outcome == "submitted"
     [at_stripe] = payments.refunds[order.payment_intent_id]
     assert (at_stripe.amount, at_stripe.key) == (500, "refund-r1")
     assert shop.order_for(order.id).refunds["r1"]["state"] == "submitted"
     assert shop.order_for(order.id).unresolved_refunds == {}
     # Settled by reconciliation (the refund.updated webhook may be lost too).
-    assert reconcile_order(shop, payments, order.id, LATER).recorded == ["refund.updated"]
+    assert reconcile_order(shop, payments, order.id, later()).recorded == ["refund.updated"]
     final = shop.order_for(order.id)
     assert (final.amount_refunded, final.status) == (500, "partially_refunded")
     assert ("RefundSettled", "reconciliation") in history(shop, order.id)
-    assert recover_refunds(shop, payments, order.id, LATER) == []
-    assert not reconcile_order(shop, payments, order.id, LATER).changed
+    assert recover_refunds(shop, payments, order.id, later()) == []
+    assert not reconcile_order(shop, payments, order.id, later()).changed
 
 
 def test_a_refund_whose_answer_was_lost_is_found_by_its_key_not_made_twice(
@@ -194,7 +199,7 @@ def test_a_refund_whose_answer_was_lost_is_found_by_its_key_not_made_twice(
     [state] = shop.order_for(order.id).refunds.values()
     assert state["state"] == "unknown"
 
-    result = reconcile_order(shop, payments, order.id, LATER)
+    result = reconcile_order(shop, payments, order.id, later())
     assert [r.outcome for r in result.refunds] == ["found"]
     assert len(payments.refunds[order.payment_intent_id]) == 1  # not refunded twice
     assert result.recorded == ["refund.updated"]
@@ -211,11 +216,11 @@ def test_recovery_waits_out_an_outage_and_records_a_refusal(
     shop.request_refund(order.id, "r1", 500, ADMIN)
     payments.down = True
     with pytest.raises(PaymentProviderUnavailable):
-        recover_refunds(shop, payments, order.id, LATER)
+        recover_refunds(shop, payments, order.id, later())
     assert shop.order_for(order.id).refunds["r1"]["state"] == "requested"
     payments.down = False
     payments.refund = _refuse  # type: ignore[method-assign]
-    [recovered] = recover_refunds(shop, payments, order.id, LATER)
+    [recovered] = recover_refunds(shop, payments, order.id, later())
     assert recovered.outcome == "failed"
     assert shop.order_for(order.id).refundable == order.total  # the amount is free again
 
@@ -344,3 +349,78 @@ def test_expiry_parks_refused_cancels_and_still_expires_newer_orders(
     payments.uncancellable.clear()
     last = policy.run_once(now + timedelta(hours=2))
     assert last.cancelled == [o.id for o in stuck[:3]] and policy.parked == {}
+
+
+def test_a_cancel_stripe_refuses_because_it_was_paid_makes_the_order_paid(
+    shop: Shop, payments: FakePayments
+) -> None:
+    order = placed(shop, payments)
+    assert order.payment_intent_id is not None
+    payments.set_status(order.payment_intent_id, "succeeded")  # the webhook is late
+    with pytest.raises(PaymentNotCancellable) as refused:
+        cancel_unpaid_order(shop, payments, order, "changed my mind", str(order.user_id))
+    assert refused.value.intent_status == "succeeded"
+    after = shop.order_for(order.id)
+    assert after.status == "paid" and after.reserved
+    assert ("PaymentSucceeded", "reconciliation") in history(shop, order.id)
+
+
+STRIPE_STATES = st.sampled_from(
+    ["requires_payment_method", "declined", "processing", "succeeded", "canceled"]
+)
+REFUNDS = st.lists(
+    st.tuples(
+        st.integers(1, 500), st.sampled_from(["succeeded", "failed", "pending"]), st.booleans()
+    ),
+    max_size=3,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(state=STRIPE_STATES, refunds=REFUNDS, paid_webhook=st.booleans())
+def test_reconciliation_ends_in_stripes_state_and_a_second_run_adds_nothing(
+    state: str, refunds: list[tuple[int, str, bool]], paid_webhook: bool
+) -> None:
+    """Whatever Stripe knows and whichever of its webhooks arrived, one reconciliation makes
+    the order agree with Stripe, and another finds nothing missing."""
+    shop, payments = Shop(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}), FakePayments()
+    order = placed(shop, payments)
+    pi = order.payment_intent_id
+    assert pi is not None
+    status = "requires_payment_method" if state == "declined" else state
+    payments.set_status(pi, status, "card declined" if state == "declined" else None)
+    intent = {"id": pi, "object": "payment_intent", "amount": order.total, "currency": "eur"}
+    if state == "succeeded":
+        if paid_webhook:
+            webhook(shop, "payment_intent.succeeded", intent)
+        for amount, refund_state, delivered in refunds:
+            ref = RefundRef(f"re_{uuid.uuid4().hex[:8]}", amount, refund_state, None)
+            payments.refunds.setdefault(pi, []).append(ref)
+            # A refund's webhook before the payment's is the order-independence property
+            # test's business (domain); here webhooks that arrived did so in causal order.
+            if delivered and paid_webhook and refund_state == "succeeded":
+                obj = {"id": ref.id, "object": "refund", "amount": amount, "status": "succeeded"}
+                webhook(shop, "refund.updated", {**obj, "currency": "eur", "payment_intent": pi})
+
+    reconcile_order(shop, payments, order.id)
+    after = shop.order_for(order.id)
+    refunded = sum(a for a, s, _ in refunds if s == "succeeded") if state == "succeeded" else 0
+    expected = {
+        "requires_payment_method": "pending_payment",
+        "declined": "payment_failed",
+        "processing": "pending_payment",
+        "canceled": "cancelled",
+    }.get(state)
+    if expected is None:
+        expected = (
+            "paid"
+            if refunded == 0
+            else ("refunded" if refunded >= order.total else "partially_refunded")
+        )
+    assert after.status == expected
+    assert after.amount_refunded == min(refunded, order.total)
+    assert after.payment_state == {"processing": "processing", "declined": "failed"}.get(
+        state, after.payment_state
+    )
+    assert not reconcile_order(shop, payments, order.id).changed
+    shop.close()
