@@ -53,6 +53,7 @@ class PaymentIntentRef:
     status: str
     amount: int
     currency: str
+    failure_reason: str | None = None  # last_payment_error's message, after a decline
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,7 @@ class RefundRef:
     id: str
     amount: int
     status: str | None
+    key: str | None = None  # the idempotency key we created it with (kept in its metadata)
 
 
 class PaymentPort(Protocol):
@@ -77,6 +79,11 @@ class PaymentPort(Protocol):
     def cancel_payment_intent(self, pi_id: str, idempotency_key: str) -> PaymentIntentRef: ...
 
     def refund(self, pi_id: str, amount: int, idempotency_key: str) -> RefundRef: ...
+
+    def list_refunds(self, pi_id: str) -> list[RefundRef]:
+        """Every refund of the PaymentIntent, so a refund whose answer was lost can be found
+        by the key it was made with."""
+        ...
 
     def confirm_for_testing(self, pi_id: str, outcome: CardOutcome) -> PaymentIntentRef: ...
 

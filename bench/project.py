@@ -138,6 +138,9 @@ class InstantPayments:
     def refund(self, pi_id: str, amount: int, idempotency_key: str) -> RefundRef:
         raise PaymentRequestRejected("the bench's stand-in does not refund", 400)
 
+    def list_refunds(self, pi_id: str) -> list[RefundRef]:
+        return []
+
     def confirm_for_testing(self, pi_id: str, outcome: CardOutcome) -> PaymentIntentRef:
         raise PaymentRequestRejected("the bench's stand-in does not confirm", 400)
 

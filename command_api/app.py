@@ -12,6 +12,7 @@ from command_api.routers import (
     images,
     orders,
     products,
+    reconciliation,
     webhooks,
 )
 from infra.services import Services
@@ -24,6 +25,15 @@ def create_app(services: Services | None = None) -> FastAPI:
     services.start_setup()  # serves /healthz (503) while a store is down
     app = create_base_app("Order platform: commands", services, metrics_name="command")
     app.include_router(auth.router)
-    for module in (products, images, cart, checkout, orders, webhooks, dev_payments):
+    for module in (
+        products,
+        images,
+        cart,
+        checkout,
+        orders,
+        reconciliation,
+        webhooks,
+        dev_payments,
+    ):
         app.include_router(module.router)
     return app

@@ -256,7 +256,7 @@ class Ordering(ShopCore):
             if order is None:
                 return self.store(receipt), False
             order.receive(fact)
-            return self.store(receipt, order, *self._settle_stock(order, "stripe")), False
+            return self.store(receipt, order, *self._settle_stock(order, fact.source)), False
 
         return self.retrying(record)
 

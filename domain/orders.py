@@ -29,7 +29,7 @@ from domain.payment_state import (
     picture,
     wants_stock,
 )
-from domain.stripe_facts import StripeFact
+from domain.stripe_facts import RECONCILIATION, StripeFact
 
 __all__ = ["REFUNDABLE", "STATUSES", "Order", "status_after_refund"]
 STRIPE = "stripe"
@@ -286,8 +286,22 @@ class Order(Aggregate):
         self._refund_requested(refund_id, amount, actor)
 
     def refund_submitted(self, refund_id: str, stripe_refund_id: str, actor: str) -> None:
+        """Record Stripe's refund id (once: recovery and a late answer may both report it). A
+        `refund.failed` for that id that arrived before we knew the id fails it now."""
+        if self.refunds.get(refund_id, {}).get("stripe_refund_id") == stripe_refund_id:
+            return
         self._refund_submitted(refund_id, stripe_refund_id, actor)
         self._match_failed_refunds()  # a refund.failed that arrived before this
+
+    @property
+    def unresolved_refunds(self) -> dict[str, int]:
+        """Refunds asked of Stripe whose answer we never recorded (requested or unknown): the
+        recovery job asks Stripe about them. refund id -> amount."""
+        return {
+            rid: r["amount"]
+            for rid, r in self.refunds.items()
+            if r["state"] in ("requested", "unknown")
+        }
 
     def refund_outcome_unknown(self, refund_id: str, reason: str, actor: str) -> None:
         """Stripe did not answer: the refund may have happened, so its amount stays reserved
@@ -314,14 +328,13 @@ class Order(Aggregate):
             fact.amount_refunded,
             fact.status,
             fact.reason,
-            STRIPE,
+            fact.source,
         )
-        self._follow()
+        self._follow(fact.source)
 
-    def _follow(self) -> None:
+    def _follow(self, actor: str = STRIPE) -> None:
         """Record the events that move the derived state to what the knowledge now says
-        (Stripe's doing, whoever's command made us look)."""
-        actor = STRIPE
+        (Stripe's doing, whoever's command made us look; `reconciliation` when we asked)."""
         if not self.knowledge_complete:
             return
         now = picture(self.knowledge, self.payment_intent_id, self.total)
@@ -331,7 +344,7 @@ class Order(Aggregate):
             elif now.payment_state == "failed":
                 self._failed(now.failure_reason, actor)
             elif now.payment_state == "canceled":
-                self._cancelled("payment cancelled at Stripe", STRIPE)
+                self._cancelled("payment cancelled at Stripe", actor)
             elif now.payment_state == "succeeded":
                 self._succeeded(now.amount_paid, actor)
         if (now.amount_refunded, now.settled_refunds) != (
@@ -346,14 +359,14 @@ class Order(Aggregate):
                 self._dispute_opened(dispute_id, dispute["amount"], dispute["reason"], actor)
             else:
                 self._dispute_closed(dispute_id, dispute["state"], dispute["amount"], actor)
-        self._match_failed_refunds()
+        self._match_failed_refunds(actor)
 
-    def _match_failed_refunds(self) -> None:
+    def _match_failed_refunds(self, actor: str = STRIPE) -> None:
         for refund_id, refund in list(self.refunds.items()):
             stripe_id = refund.get("stripe_refund_id")
             known = self.knowledge.refunds.get(stripe_id) if stripe_id else None
             if known is not None and known["status"] in ("failed", "canceled"):
-                self.refund_failed(refund_id, f"refund {known['status']} at Stripe", STRIPE)
+                self.refund_failed(refund_id, f"refund {known['status']} at Stripe", actor)
 
     def release_reservation(self, actor: str) -> None:
         if self.reserved:
@@ -447,7 +460,7 @@ class Order(Aggregate):
 
     @event(OrderCancelled)
     def _cancelled(self, reason: str, actor: str) -> None:
-        if actor == STRIPE:
+        if actor in (STRIPE, RECONCILIATION):  # Stripe cancelled the PaymentIntent
             self.payment_state = "canceled"
             self._legacy_intent("canceled")
         else:

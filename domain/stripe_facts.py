@@ -12,6 +12,24 @@ from typing import Any
 
 from domain.errors import InvalidCommand
 
+# Facts the shop learned by asking Stripe (reconciliation, recovery, expiry) rather than from a
+# webhook carry event ids with this prefix: Stripe's own ids start with "evt_", and a webhook
+# cannot forge one (it is signed by Stripe). The id says where the fact came from, so the
+# stored events need no new field.
+RECONCILIATION = "reconciliation"
+_RECONCILED_PREFIX = f"{RECONCILIATION}:"
+
+
+def reconciled_event_id(object_id: str, state: str) -> str:
+    """The same Stripe object in the same state always gives the same id: asking twice
+    records the fact once."""
+    return f"{_RECONCILED_PREFIX}{object_id}:{state}"
+
+
+def source_of(stripe_event_id: str) -> str:
+    """ "reconciliation" for facts we asked Stripe for, "stripe" for webhooks."""
+    return RECONCILIATION if stripe_event_id.startswith(_RECONCILED_PREFIX) else "stripe"
+
 
 @dataclass(frozen=True)
 class StripeFact:
@@ -27,6 +45,11 @@ class StripeFact:
     currency: str | None
     status: str | None
     reason: str | None
+
+    @property
+    def source(self) -> str:
+        """Who told us: "stripe" (a webhook) or "reconciliation" (we asked Stripe)."""
+        return source_of(self.event_id)
 
 
 def _str(value: Any) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -496,6 +497,59 @@ def replay_projection_into(
 ) -> None:
     """The first name of `replay NAME --into URL`, kept for scripts."""
     replay_projection(name, read_store_url, batch_size, until, False, None)
+
+
+# -- payments: reconciliation with Stripe ------------------------------------------------------
+
+payments = typer.Typer(help="Payments: reconcile orders with Stripe.", no_args_is_help=True)
+app.add_typer(payments, name="payments")
+
+
+def _since(value: str | None) -> datetime | None:
+    """ISO 8601 (UTC when no zone is given) or a duration back from now: 90m, 36h, 7d."""
+    if not value:
+        return None
+    units = {"m": "minutes", "h": "hours", "d": "days"}
+    if value[-1:] in units and value[:-1].isdigit():
+        return datetime.now(UTC) - timedelta(**{units[value[-1]]: int(value[:-1])})
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter("an ISO 8601 time or a duration such as 90m, 36h, 7d") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@payments.command("reconcile")
+def reconcile_payments(
+    since: str | None = typer.Option(
+        None, help="Only orders changed since (ISO 8601, or 90m / 36h / 7d); default: all open"
+    ),
+) -> None:
+    """Compare every open order with its PaymentIntent and refunds at Stripe, recover refunds
+    left without an answer, and append what the orders miss (marked `reconciliation`)."""
+    from workers.payments import reconcile
+
+    moment = _since(since)
+    services = _services()
+    try:
+        report = reconcile(services, moment)
+    finally:
+        services.close()
+    for result in report.changed:
+        found = ", ".join(result.recorded) or "nothing new"
+        refunds = ", ".join(f"{r.refund_id} {r.outcome}" for r in result.refunds)
+        typer.echo(
+            f"order {result.order_id}: {found}" + (f"; refunds: {refunds}" if refunds else "")
+        )
+    for order_id, error in report.errors.items():
+        typer.echo(f"order {order_id}: not reconciled: {error}", err=True)
+    typer.echo(
+        f"checked {report.checked} open order(s): {len(report.changed)} changed,"
+        f" {len(report.errors)} failed",
+        err=True,
+    )
+    if report.errors:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -66,12 +66,25 @@ def _translate(error: stripe.StripeError) -> PaymentError:
 
 
 def _intent_ref(intent: Any) -> PaymentIntentRef:
+    error = getattr(intent, "last_payment_error", None)
     return PaymentIntentRef(
         id=intent.id,
         client_secret=getattr(intent, "client_secret", None),
         status=intent.status,
         amount=int(intent.amount),
         currency=str(intent.currency).lower(),
+        failure_reason=(getattr(error, "message", None) or "payment failed") if error else None,
+    )
+
+
+def _refund_ref(refund: Any) -> RefundRef:
+    metadata = getattr(refund, "metadata", None)
+    key = metadata.to_dict().get("idempotency_key") if metadata is not None else None
+    return RefundRef(
+        id=refund.id,
+        amount=int(refund.amount),
+        status=refund.status,
+        key=key if isinstance(key, str) else None,
     )
 
 
@@ -144,12 +157,26 @@ class PaymentGateway:
             raise ValueError("refund amount must be positive")
         try:
             refund = self._client.v1.refunds.create(
-                {"payment_intent": pi_id, "amount": amount},
+                # The key in the metadata too: the emulator ignores idempotency keys, and a
+                # refund whose answer was lost is found again by it (list_refunds).
+                {
+                    "payment_intent": pi_id,
+                    "amount": amount,
+                    "metadata": {"idempotency_key": idempotency_key},
+                },
                 {"idempotency_key": idempotency_key},
             )
         except stripe.StripeError as error:
             raise _translate(error) from error
-        return RefundRef(id=refund.id, amount=int(refund.amount), status=refund.status)
+        return _refund_ref(refund)
+
+    def list_refunds(self, pi_id: str) -> list[RefundRef]:
+        """All refunds of the intent (auto-paged), for recovery and reconciliation."""
+        try:
+            page = self._client.v1.refunds.list({"payment_intent": pi_id, "limit": 100})
+            return [_refund_ref(refund) for refund in page.auto_paging_iter()]
+        except stripe.StripeError as error:
+            raise _translate(error) from error
 
     def confirm_for_testing(self, pi_id: str, outcome: CardOutcome) -> PaymentIntentRef:
         """Pay (or fail to pay) an intent with a test card: the offline storefront's stand-in.

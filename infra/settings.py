@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # An order not paid within this many seconds is cancelled and its stock returned
     # (by the worker's expiry policy); 0 keeps unpaid orders until someone cancels them.
     pending_order_ttl_seconds: int = Field(default=1800, ge=0)
+    # The worker compares open orders with Stripe this often (lost webhooks); 0 turns it off.
+    # Refunds left without Stripe's answer are recovered every 10 s whatever this says.
+    reconcile_interval_seconds: int = Field(default=300, ge=0)
     # How long a query waits for a projection to pass the position the client sent.
     read_your_writes_timeout: float = Field(default=2.0, gt=0, le=30)
     # Requests one query process lets wait for a position at once; more answer 503 at once.

@@ -25,6 +25,7 @@ from sqlalchemy.dialects import mysql
 from domain.orders import Order
 from domain.payment_records import StripeEventReceipt
 from domain.payment_state import order_status
+from domain.stripe_facts import source_of
 from infra.read_store import UTCDateTime, views_metadata
 from projections.base import SqlProjection, handles
 from projections.batch import Plan, ViewBatch
@@ -338,11 +339,14 @@ class OrderViews(SqlProjection):
         duplicate: bool,
     ) -> None:
         note = " (duplicate delivery, ignored)" if duplicate else ""
+        source = source_of(receipt["stripe_event_id"])
+        if source != "stripe":
+            note += " (found by reconciliation with Stripe)"
         view.insert(
             payment_timeline,
             position=position,
             order_id=receipt["order_id"],
-            source="stripe",
+            source=source,
             ref=receipt["stripe_event_id"],
             type=receipt["stripe_type"],
             at=event.timestamp,

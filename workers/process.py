@@ -22,6 +22,7 @@ from workers.follow import LogHead
 from workers.health import serve_health
 from workers.lease import Lease
 from workers.metrics import WorkerCollector
+from workers.payments import PaymentRecovery
 from workers.runner import ProjectionRunner, worker_owner
 from workers.status import projection_skips, projection_status
 from workers.view_stores import view_store_for
@@ -121,6 +122,15 @@ def run_worker(
                 services, Lease(services.read_engine, "order-expiry", worker.owner, lease_ttl * 9)
             )
             threading.Thread(target=expiry.run, args=(stop,), name="expiry", daemon=True).start()
+        if services.ready.is_set() and not only:
+            recovery = PaymentRecovery(
+                services,
+                Lease(services.read_engine, "payment-recovery", worker.owner, lease_ttl * 9),
+                reconcile_every_seconds=settings.reconcile_interval_seconds or float("inf"),
+            )
+            threading.Thread(
+                target=recovery.run, args=(stop,), name="payment-recovery", daemon=True
+            ).start()
         stop.wait()
         if server is not None:
             server.shutdown()
