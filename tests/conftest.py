@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from entrypoints.stripe_emulator import EmulatorProcess
+from infra.schema import migrate
 from infra.settings import Settings, load_settings
 from tests.support.servers import RELAXED, ShopUnderTest, start_shop
 from tests.support.stores import ServiceStores, services_problem
@@ -59,17 +60,22 @@ def settings(
         "image_dir": f"{tmp_path}/images",
         **RELAXED,
     }
+    # Migrated, as `shop migrate` leaves the stores before any process starts.
     if backend == "sqlite":
-        yield load_settings(
+        settings = load_settings(
             event_store_url=f"sqlite:///{tmp_path}/events.db",
             read_store_url=f"sqlite:///{tmp_path}/views.db",
             **common,
         )
+        migrate(settings)
+        yield settings
         return
     if service_stores is None:
         pytest.skip("PostgreSQL/MariaDB/Redis not reachable (they are required when CI=true)")
     with service_stores.fresh(name) as urls:
-        yield load_settings(**urls, redis_namespace=name, **common)
+        settings = load_settings(**urls, redis_namespace=name, **common)
+        migrate(settings)
+        yield settings
 
 
 @pytest.fixture
