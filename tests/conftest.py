@@ -44,12 +44,13 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def settings(
+def unmigrated_settings(
     backend: str,
     tmp_path: object,
     service_stores: ServiceStores | None,
     stripe_emulator: EmulatorProcess,
 ) -> Iterator[Settings]:
+    """Settings naming fresh, empty stores (what `shop migrate` starts from)."""
     name = "t_" + uuid.uuid4().hex[:16]
     common: dict[str, object] = {
         "jwt_secret": TEST_JWT_SECRET,
@@ -60,22 +61,24 @@ def settings(
         "image_dir": f"{tmp_path}/images",
         **RELAXED,
     }
-    # Migrated, as `shop migrate` leaves the stores before any process starts.
     if backend == "sqlite":
-        settings = load_settings(
+        yield load_settings(
             event_store_url=f"sqlite:///{tmp_path}/events.db",
             read_store_url=f"sqlite:///{tmp_path}/views.db",
             **common,
         )
-        migrate(settings)
-        yield settings
         return
     if service_stores is None:
         pytest.skip("PostgreSQL/MariaDB/Redis not reachable (they are required when CI=true)")
     with service_stores.fresh(name) as urls:
-        settings = load_settings(**urls, redis_namespace=name, **common)
-        migrate(settings)
-        yield settings
+        yield load_settings(**urls, redis_namespace=name, **common)
+
+
+@pytest.fixture
+def settings(unmigrated_settings: Settings) -> Settings:
+    """Fresh stores, migrated as `shop migrate` leaves them before any process starts."""
+    migrate(unmigrated_settings)
+    return unmigrated_settings
 
 
 @pytest.fixture
