@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -210,7 +211,10 @@ def run_env(context: Any, tree: Tree, code_schema: Callable[[], MetaData] | None
     if connection is not None:
         _run(context, tree, connection, target)
         return
-    engine = make_engine(tree.url(load_settings()), pool_size=1, io_timeout=STATEMENT_SECONDS)
+    # Migrations sign no tokens: JWT_SECRET may be unset here.
+    secret = {} if os.environ.get("JWT_SECRET") else {"jwt_secret": "migrations-" + "0" * 40}
+    url = tree.url(load_settings(**secret))
+    engine = make_engine(url, pool_size=1, io_timeout=STATEMENT_SECONDS)
     try:
         with engine.connect() as conn, _exclusive(conn, tree), conn.begin():
             _run(context, tree, conn, target)

@@ -140,3 +140,12 @@ def test_the_migrations_make_the_schema_the_code_declares(
             assert schema.current(conn, tree) == schema.head(tree)
     finally:
         engine.dispose()
+
+
+def test_which_revisions_a_process_accepts() -> None:
+    """Its own head; a revision it does not know (newer code migrated first, in a rolling
+    deploy); never an unmigrated store."""
+    for tree in schema.TREES:
+        assert schema.problem(tree, schema.head(tree)) is None
+        assert schema.problem(tree, f"{tree.name}_9999_from_the_future") is None
+        assert "run `shop migrate`" in (schema.problem(tree, None) or "")
