@@ -139,8 +139,9 @@ class Migrated:
 
 
 def upgrade(engine: Engine, tree: Tree, revision: str = "head") -> Migrated:
-    """Upgrade one database, holding a lock so concurrent runs take turns. PostgreSQL and
-    SQLite run it in one transaction; MariaDB commits each DDL statement by itself."""
+    """Upgrade one database, holding a lock so concurrent runs take turns. PostgreSQL runs it
+    in one transaction; MariaDB (and SQLite's driver) commit each DDL statement by itself, so
+    a revision is written to be run again after a failure half-way (the baselines are)."""
     head(tree)  # one head, or a clear SchemaError before touching anything
     with engine.connect() as conn, _exclusive(conn, tree):
         with conn.begin():
@@ -170,7 +171,7 @@ def migrate(settings: Settings) -> list[Migrated]:
 @contextmanager
 def _exclusive(conn: Connection, tree: Tree) -> Iterator[None]:
     """One migrator at a time per database and tree (a session lock, outside the transaction).
-    SQLite needs none: its first DDL statement takes the database's write lock."""
+    None on SQLite: the embedded default is migrated by `shop run` alone."""
     name = f"shop-migrate-{tree.name}"
     dialect = conn.dialect.name
     if dialect == "postgresql":
