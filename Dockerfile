@@ -49,6 +49,7 @@ COPY workers/ workers/
 COPY infra/ infra/
 COPY web/ web/
 COPY entrypoints/ entrypoints/
+COPY migrations/ migrations/
 # A regular (non-editable) install: the runtime image needs only the venv, not /src.
 # --reinstall-package: uv keys a local project by pyproject.toml alone, so without it a
 # cached build after a source edit could install the previously built wheel.

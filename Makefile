@@ -15,12 +15,13 @@ DOCKERFILES = $(shell find . \( -path ./.venv -o -path '*/node_modules' -o -path
 	-o \( -name Dockerfile -o -name '*.Dockerfile' \) -print)
 
 .PHONY: run test lint typecheck pytest frontend frontend-test browser services bench worker clean help \
-	lock newman dev-certs compose-test
+	lock newman dev-certs compose-test migrate
 
 help:
 	@echo "make run        the whole shop on the embedded default at http://127.0.0.1:$(PORT)"
 	@echo "make test       lint, type checks, the Python suite (SQLite and, when reachable, PostgreSQL+MariaDB+Redis), the front end's tests"
 	@echo "make bench      the project against bare baselines, results in bench/results/ (BENCH_ARGS=--quick)"
+	@echo "make migrate    upgrade the schemas (shop migrate; make run does it itself)"
 	@echo "make services   start PostgreSQL, MariaDB and Redis on loopback if they are down"
 	@echo "make lock       re-lock the Python dependencies (uv.lock) after editing pyproject.toml"
 	@echo "make compose-test  build the images, run the container stack over HTTPS, test it, remove it"
@@ -71,6 +72,9 @@ run: $(BIN)/.installed frontend
 
 worker: $(BIN)/.installed
 	$(BIN)/shop worker
+
+migrate: $(BIN)/.installed
+	$(BIN)/shop migrate
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

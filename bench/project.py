@@ -166,8 +166,10 @@ def services(settings: Settings, aggregate_cache: bool = False) -> Iterator[Any]
     """The project's Services for the harness's own set-up (closed on exit). With
     `aggregate_cache`, the event-sourced application keeps loaded aggregates (and reads only
     newer events): seeding a long history then costs one load, not one per command."""
+    from infra.schema import migrate
     from infra.services import Services
 
+    migrate(settings)  # what `shop migrate` does before a deployment's processes start
     saved = os.environ.get("AGGREGATE_CACHE_MAXSIZE")
     if aggregate_cache:
         os.environ["AGGREGATE_CACHE_MAXSIZE"] = "1000"

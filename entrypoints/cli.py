@@ -185,6 +185,31 @@ def stripe_emulator(
 
 
 @app.command()
+def migrate() -> None:
+    """Upgrade the accounts table and the read store's views to this code's schema.
+
+    Run it once before the APIs and workers start (compose's `migrate` service; `shop run`
+    does it itself); they wait, answering 503, until it has. Safe to run again."""
+    from infra.services import migrate_stores
+
+    _name_connections("migrate")
+    secret = os.environ.get("JWT_SECRET") or _NO_TOKENS_SIGNED
+    settings = load_settings(jwt_secret=secret, **_ONE_OFF_POOLS)
+    try:
+        done = migrate_stores(settings)
+    except Exception as error:
+        typer.echo(f"migrations failed: {_one_line(error)}", err=True)
+        raise typer.Exit(1) from None
+    for step in done:
+        typer.echo(str(step))
+
+
+def _one_line(error: BaseException) -> str:
+    text = (str(error).strip().splitlines() or [""])[0]
+    return f"{type(error).__name__}: {text}"[:500]
+
+
+@app.command()
 def run() -> None:
     """Run the whole shop locally: gateway, workers (and the Stripe emulator)."""
     from entrypoints.supervisor import run_local_shop

@@ -125,6 +125,19 @@ def _wait_for_http(url: str, timeout: float = 30.0) -> None:
     raise SystemExit(f"{url} did not come up within {timeout:.0f} s")
 
 
+def _migrate(settings: Settings) -> None:
+    """The same migrations as `shop migrate` (compose's migrate service), before any child."""
+    from infra.services import migrate_stores
+
+    try:
+        done = migrate_stores(settings)
+    except Exception as error:
+        first = (str(error).strip().splitlines() or [""])[0]
+        raise SystemExit(f"migrations failed: {type(error).__name__}: {first}") from None
+    for step in done:
+        _say(f"schema {step}")
+
+
 def run_local_shop() -> None:
     env = dict(os.environ)
     env.setdefault("JWT_SECRET", _dev_jwt_secret())
@@ -141,6 +154,12 @@ def run_local_shop() -> None:
         print(f"stripe emulator (localstripe) on {emulator.url}", flush=True)
     os.environ.update(env)
     settings = load_settings()  # one clear line and exit if anything is malformed
+    try:
+        _migrate(settings)
+    except BaseException:
+        if emulator is not None:
+            emulator.stop()
+        raise
 
     stopping = False
 

@@ -15,38 +15,34 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.postgres import PostgresDatastore
+from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid
 
 from domain.accounts import check_role
 from domain.shop import Shop
+from infra.schema import ACCOUNTS
 from infra.security import Passwords
 
-_POSTGRES_TABLE = """
-CREATE TABLE IF NOT EXISTS accounts (
-    id UUID PRIMARY KEY,
-    username VARCHAR(64) NOT NULL,
-    username_key VARCHAR(64) NOT NULL UNIQUE,
-    email VARCHAR(254) NOT NULL UNIQUE,
-    password_hash VARCHAR(128) NOT NULL,
-    role VARCHAR(16) NOT NULL,
-    created_at TIMESTAMP WITH TIME ZONE NOT NULL
-)"""
-_SQLITE_TABLE = """
-CREATE TABLE IF NOT EXISTS accounts (
-    id CHAR(32) NOT NULL PRIMARY KEY,
-    username VARCHAR(64) NOT NULL,
-    username_key VARCHAR(64) NOT NULL UNIQUE,
-    email VARCHAR(254) NOT NULL UNIQUE,
-    password_hash VARCHAR(128) NOT NULL,
-    role VARCHAR(16) NOT NULL,
-    created_at DATETIME NOT NULL
-)"""
+# What migrations/accounts/ creates (the SQL below is written by hand, per driver): the models
+# Alembic's autogenerate compares the database with.
+accounts_metadata = MetaData()
+accounts_table = Table(
+    "accounts",
+    accounts_metadata,
+    Column("id", Uuid, primary_key=True),  # native UUID on PostgreSQL, CHAR(32) on SQLite
+    Column("username", String(64), nullable=False),
+    Column("username_key", String(64), nullable=False, unique=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("password_hash", String(128), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
 _COLUMNS = "id, username, email, role, password_hash"
 _BY_LOGIN = f"SELECT {_COLUMNS} FROM accounts WHERE username_key = :key OR email = :key"
 _BY_ID = f"SELECT {_COLUMNS} FROM accounts WHERE id = :id"
@@ -124,10 +120,22 @@ class AccountStore:
         user_id = raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw))
         return User(id=user_id, username=row["username"], email=row["email"], role=row["role"])
 
-    def create_tables(self) -> None:
-        # IntegrityError: another process created it at the same moment (PostgreSQL's catalog).
-        with suppress(IntegrityError):
-            self._execute(_POSTGRES_TABLE if self._postgres else _SQLITE_TABLE, {})
+    def schema_revision(self) -> str | None:
+        """The migrations revision of the accounts schema (None: never migrated), read on
+        this pool: processes check it at start-up, `shop migrate` changes it."""
+        table = ACCOUNTS.version_table
+        exists = (
+            f"SELECT to_regclass('{table}') IS NOT NULL AS found"
+            if self._postgres
+            else f"SELECT count(*) AS found FROM sqlite_master WHERE name = '{table}'"
+        )
+        with self._cursor(commit=False) as cursor:
+            cursor.execute(exists)
+            if not cursor.fetchone()["found"]:
+                return None
+            cursor.execute(f"SELECT version_num FROM {table}")
+            row = cursor.fetchone()
+        return str(row["version_num"]) if row else None
 
     # -- accounts ------------------------------------------------------------------------------
 

@@ -40,7 +40,11 @@ def sqlite_path(url: str) -> Path:
 
 
 def make_engine(
-    url: str, pool_size: int = 8, recycle_seconds: int = 1800, timeout: float = 5.0
+    url: str,
+    pool_size: int = 8,
+    recycle_seconds: int = 1800,
+    timeout: float = 5.0,
+    io_timeout: float | None = None,
 ) -> Engine:
     """A fixed pool of `pool_size` connections (no overflow, no pre-ping): requests queue for
     a connection instead of opening and closing one each (PyMySQL builds an SSL context per
@@ -48,7 +52,8 @@ def make_engine(
 
     `timeout` bounds connecting, waiting for a pooled connection and (MySQL) each read and
     write on the socket, so a server that hangs fails the statement instead of the thread
-    (and a poller such as the access cache recovers when the server answers again)."""
+    (and a poller such as the access cache recovers when the server answers again).
+    `io_timeout` replaces it for reads and writes (migrations: DDL on a big table is slow)."""
     url = sqlalchemy_url(url)
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
@@ -60,8 +65,8 @@ def make_engine(
     if backend == "mysql":
         connect_args.update(
             charset="utf8mb4",
-            read_timeout=max(1, round(timeout)),
-            write_timeout=max(1, round(timeout)),
+            read_timeout=max(1, round(io_timeout or timeout)),
+            write_timeout=max(1, round(io_timeout or timeout)),
         )
     return create_engine(
         url,

@@ -10,6 +10,7 @@ from eventsourcing.postgres import PostgresDatastore
 from redis import Redis
 
 from domain.shop import Shop
+from infra import schema
 from infra.access import AccessCache
 from infra.accounts import AccountStore
 from infra.db import make_engine
@@ -17,7 +18,7 @@ from infra.event_store import event_store_env
 from infra.event_store_guard import EventStoreGuard, types_registered
 from infra.images import ImageStore, image_store_for
 from infra.payments import PaymentGateway
-from infra.read_store import ViewPositions, views_metadata
+from infra.read_store import ViewPositions
 from infra.security import Passwords
 from infra.settings import Settings
 
@@ -76,15 +77,16 @@ class Services:
             make_redis(settings.redis_url, settings.redis_timeout) if settings.redis_url else None
         )
         self.positions = ViewPositions(self.read_engine, self.redis, settings.redis_namespace)
-        # Set once the tables exist: until then the APIs answer 503 (web/readiness.py).
+        # Set once the schemas are migrated: until then the APIs answer 503 (web/readiness.py).
         self.ready = threading.Event()
         self._closed = threading.Event()
         self._setup_lock = threading.Lock()
         self._retrying = False
 
     def setup(self) -> None:
-        """Create the tables this process needs (idempotent); raises while a store is down,
-        having set up the stores that answer."""
+        """Create the event tables (the library's own, idempotent) and check that the
+        migrations have run; raises while a store is down or not migrated yet, having set up
+        the stores that answer."""
         problems = []
         for store, step in (("event store", self._event_tables), ("read store", self._views)):
             try:
@@ -103,10 +105,16 @@ class Services:
         datastore = getattr(self.shop.recorder, "datastore", None)
         if isinstance(datastore, PostgresDatastore) and not types_registered(datastore):
             raise StoresNotReady("the event store's types are not registered yet")
-        self.accounts.create_tables()
+        found = schema.problem(schema.ACCOUNTS, self.accounts.schema_revision())
+        if found:
+            raise StoresNotReady(found)
 
     def _views(self) -> None:
-        views_metadata.create_all(self.read_engine)
+        """The read store's schema is `shop migrate`'s to create; this process checks it."""
+        with self.read_engine.connect() as conn:
+            found = schema.problem(schema.VIEWS, schema.current(conn, schema.VIEWS))
+        if found:
+            raise StoresNotReady(found)
 
     def start_setup(self) -> None:
         """Set up now if the stores answer, else keep trying in the background: a process
@@ -157,3 +165,15 @@ def _one_line(error: BaseException) -> str:
     """An error in one line for the log: a store's errors carry SQL over several lines."""
     text = (str(error).strip().splitlines() or [""])[0]
     return f"{type(error).__name__}: {text}"[:300]
+
+
+def migrate_stores(settings: Settings) -> list[schema.Migrated]:
+    """`shop migrate`: upgrade both schemas, then create the event tables (the library's own)
+    and check it all as a process starting would: done once, before the processes start."""
+    done = schema.migrate(settings)
+    services = Services(settings, pool_size=2)
+    try:
+        services.setup()
+    finally:
+        services.close()
+    return done

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from entrypoints.stripe_emulator import EmulatorProcess
+from infra.schema import migrate
 from infra.settings import Settings, load_settings
 from tests.support.servers import RELAXED, ShopUnderTest, start_shop
 from tests.support.stores import ServiceStores, services_problem
@@ -43,12 +44,13 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def settings(
+def unmigrated_settings(
     backend: str,
     tmp_path: object,
     service_stores: ServiceStores | None,
     stripe_emulator: EmulatorProcess,
 ) -> Iterator[Settings]:
+    """Settings naming fresh, empty stores (what `shop migrate` starts from)."""
     name = "t_" + uuid.uuid4().hex[:16]
     common: dict[str, object] = {
         "jwt_secret": TEST_JWT_SECRET,
@@ -70,6 +72,13 @@ def settings(
         pytest.skip("PostgreSQL/MariaDB/Redis not reachable (they are required when CI=true)")
     with service_stores.fresh(name) as urls:
         yield load_settings(**urls, redis_namespace=name, **common)
+
+
+@pytest.fixture
+def settings(unmigrated_settings: Settings) -> Settings:
+    """Fresh stores, migrated as `shop migrate` leaves them before any process starts."""
+    migrate(unmigrated_settings)
+    return unmigrated_settings
 
 
 @pytest.fixture

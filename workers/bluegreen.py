@@ -176,6 +176,7 @@ class SqlTarget:
             self._bookkeeping(conn, version)
             for live in self.shadows:  # a table new in this version had no old one
                 conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_quote(conn, live.name + OLD)}")
+            self._name_indexes(conn)
 
     def _rename_tables(self) -> None:
         """One RENAME TABLE for every table: atomic on MariaDB, and committed on its own."""
@@ -215,6 +216,44 @@ class SqlTarget:
             if live.name + OLD in existing:
                 with self.engine.begin() as conn:
                     conn.exec_driver_sql(f"DROP TABLE {_quote(conn, live.name + OLD)}")
+        with self.engine.connect() as conn:
+            mysql = conn.dialect.name == "mysql"
+            if mysql:
+                conn.exec_driver_sql(f"SET SESSION lock_wait_timeout = {RENAME_LOCK_WAIT_SECONDS}")
+            try:
+                self._name_indexes(conn)
+                conn.commit()
+            except OperationalError as error:  # readers held on: harmless until a migration
+                conn.rollback()
+                log.warning("%s: indexes keep their build names for now (%s)", self.name, error)
+            finally:
+                if mysql:
+                    conn.exec_driver_sql("SET SESSION lock_wait_timeout = DEFAULT")
+
+    def _name_indexes(self, conn: Connection) -> None:
+        """Give the switched-in tables' indexes the code's names back (a shadow's are named
+        apart while it is built), so migrations (migrations/views/) find them by name."""
+        for live in self.shadows:
+            found = {
+                index["name"]: tuple(index["column_names"])
+                for index in inspect(conn).get_indexes(live.name)
+                if index["name"]
+            }
+            for index in live.indexes:
+                columns = tuple(column.name for column in index.columns)
+                if index.name is None or index.name in found:
+                    continue
+                stray = next((name for name, cols in found.items() if cols == columns), None)
+                if stray is None:
+                    continue
+                if conn.dialect.name == "sqlite":  # no RENAME INDEX: made again, in the switch
+                    conn.exec_driver_sql(f"DROP INDEX {_quote(conn, stray)}")
+                    index.create(conn)
+                else:
+                    conn.exec_driver_sql(
+                        f"ALTER TABLE {_quote(conn, live.name)} RENAME INDEX"
+                        f" {_quote(conn, stray)} TO {_quote(conn, str(index.name))}"
+                    )
 
     def _bookkeeping(self, conn: Connection, version: int) -> None:
         set_version(

@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from infra.read_store import projection_leases, projection_positions, views_metadata
+from infra import schema
+from infra.read_store import projection_leases, projection_positions
 from infra.services import Services
 from projections.registry import projections_for
 from workers.replay import ReplayError, find_projection, lease_holder, store_for
@@ -181,7 +182,11 @@ def record_skip(services: Services, name: str, position: int, reason: str, decid
     if not reason.strip():
         raise ReplayError("say why: --reason is recorded with the decision")
     engine = services.read_engine
-    views_metadata.create_all(engine, tables=[projection_positions, projection_skips])
+    try:
+        with engine.connect() as conn:
+            schema.check(conn, schema.VIEWS)
+    except schema.SchemaError as error:
+        raise ReplayError(str(error)) from None
     found = services.shop.recorder.select_notifications(start=position, limit=1, stop=position)
     if not found:
         raise ReplayError(f"there is no event at position {position}")

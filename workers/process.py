@@ -12,7 +12,7 @@ import threading
 
 from sqlalchemy import Engine
 
-from infra.read_store import projection_leases, views_metadata
+from infra.read_store import projection_leases
 from infra.services import Services
 from infra.settings import Settings
 from projections.base import Projection
@@ -72,10 +72,11 @@ class ProjectionWorker:
         self.threads: list[threading.Thread] = []
 
     def start(self, stop: threading.Event) -> None:
-        if self.engine is self.services.read_engine:
-            views_metadata.create_all(self.services.read_engine)
-        else:
+        # The live read store is migrated (`shop migrate`: Services.ready says so); an
+        # analyst's own store is a new target, made here.
+        if self.engine is not self.services.read_engine:
             projection_leases.create(self.engine, checkfirst=True)
+        if self.status_engine is not self.services.read_engine:
             for table in (projection_status, projection_skips):
                 table.create(self.status_engine, checkfirst=True)
         self.head.start(stop)

@@ -159,6 +159,8 @@ def step_up(ctx: Context) -> None:
     services = {c.service for c in ctx.stack.containers()}
     expected = {"postgres", "mariadb", "redis", "command-api", "query-api", "worker", "gateway"}
     expect(expected | {"stripe-emulator"} <= services, f"services running: {sorted(services)}")
+    migrated = ctx.stack.logs("migrate")
+    expect("views: " in migrated and "accounts: " in migrated, f"migrate said: {migrated!r}")
     bad = ctx.stack.failing_services()
     expect(not bad, f"not healthy after up --wait: {bad}")
 

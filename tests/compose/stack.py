@@ -15,6 +15,10 @@ class ComposeError(RuntimeError):
     """A compose command failed; the message carries its output."""
 
 
+# Services that run once and exit (compose.yaml: the others wait for them to succeed).
+ONE_SHOT = frozenset({"migrate"})
+
+
 @dataclass(frozen=True)
 class Container:
     id: str
@@ -25,6 +29,7 @@ class Container:
     pid: int
     started_at: str
     restarts: int
+    exit_code: int = 0
 
 
 @dataclass
@@ -112,6 +117,7 @@ class Stack:
                     pid=int(state.get("Pid") or 0),
                     started_at=state["StartedAt"],
                     restarts=int(item.get("RestartCount") or 0),
+                    exit_code=int(state.get("ExitCode") or 0),
                 )
             )
         return found
@@ -136,10 +142,12 @@ class Stack:
         os.kill(container.pid, signal.SIGKILL)
 
     def failing_services(self) -> list[str]:
-        """Services with a container that is not running, or running but not healthy."""
+        """Services with a container that is not running, or running but not healthy; a
+        one-shot (the migrations) fails only by exiting with an error."""
         bad = {
             c.service
             for c in self.containers()
-            if c.state != "running" or c.health not in ("healthy", "none")
+            if (c.exit_code != 0 if c.service in ONE_SHOT else c.state != "running")
+            or (c.service not in ONE_SHOT and c.health not in ("healthy", "none"))
         }
         return sorted(bad)

@@ -14,6 +14,7 @@ import pytest
 from jose import jwt
 
 from domain.products import Product
+from infra.schema import migrate
 from infra.settings import load_settings
 from tests.support.servers import RELAXED, ShopUnderTest, start_shop
 from tests.support.stores import ServiceStores
@@ -35,6 +36,7 @@ def matrix_shop(
             read_store_url=f"sqlite:///{path}/views.db",
             **common,
         )
+        migrate(settings)
         with start_shop(settings, worker=False) as running:
             yield running
         return
@@ -43,6 +45,7 @@ def matrix_shop(
     name = "t_" + uuid.uuid4().hex[:16]
     with service_stores.fresh(name) as urls:
         settings = load_settings(**urls, redis_namespace=name, **common)
+        migrate(settings)
         with start_shop(settings, worker=False) as running:
             yield running
 

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import inspect, select
 
 from domain.products import Product
+from infra import schema
 from infra.read_store import projection_positions
 from infra.services import Services
 from projections.base import handles
@@ -31,6 +32,7 @@ from workers.bluegreen import BlueGreen, SqlTarget, rebuild, target_for
 from workers.lease import Lease
 from workers.process import ProjectionWorker
 from workers.replay import store_for
+from workers.schema import views_schema
 from workers.status import State
 from workers.versions import LIVE, SWITCHING, ViewVersion, read_version
 from workers.view_stores import PositionConflict
@@ -178,6 +180,9 @@ def test_a_new_version_is_built_beside_the_live_one_and_switched_at_start_up(
         # On MariaDB the old tables are dropped after the switch is recorded, one by one, each
         # once the readers using it let go.
         poll_until(lambda: leftovers(shop) == [], 30, "the old tables to be dropped")
+        # ... and the tables are as the migrations made them, index names included.
+        with engine.connect() as conn:
+            assert schema.differences(conn, schema.VIEWS, views_schema()) == []
         created = shop.create_product(name="After the switch")
         assert "AFTER THE SWITCH" in catalog_names(shop, int(created.headers["X-Event-Position"]))
         assert runner.status.state == State.RUNNING

@@ -1,0 +1,1 @@
+"""The accounts tree (Alembic reads env.py and versions/ from here)."""

@@ -1,0 +1,1 @@
+"""The views tree (Alembic reads env.py and versions/ from here)."""
