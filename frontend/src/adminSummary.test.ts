@@ -1,7 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { resetEventPositionForTests } from './api';
+import { describe, expect, it } from 'vitest';
 import { attentionReason, loadSummary } from './adminSummary';
-import { FakeServer } from './test/fakeServer';
+import { apiServer as server, useBareFakeServer } from './test/fakeServer';
 import { order } from './test/fixtures';
 
 describe('attentionReason', () => {
@@ -14,13 +13,7 @@ describe('attentionReason', () => {
 });
 
 describe('loadSummary', () => {
-  let server: FakeServer;
-  beforeEach(() => {
-    resetEventPositionForTests();
-    server = new FakeServer();
-    server.install();
-  });
-  afterEach(() => vi.unstubAllGlobals());
+  useBareFakeServer();
 
   it('reads the server’s summary', async () => {
     const stats = { orders: 1, revenue: [{ currency: 'EUR', amount: 500 }], by_status: { paid: 1 } };

@@ -1,16 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { resetEventPositionForTests } from './api';
+import { describe, expect, it } from 'vitest';
 import { cartCount, setLineQuantity } from './cart';
-import { FakeServer } from './test/fakeServer';
+import { apiServer as server, useBareFakeServer } from './test/fakeServer';
 
 describe('setLineQuantity', () => {
-  let server: FakeServer;
-  beforeEach(() => {
-    resetEventPositionForTests();
-    server = new FakeServer();
-    server.install();
-  });
-  afterEach(() => vi.unstubAllGlobals());
+  useBareFakeServer();
 
   it('sets the quantity with PUT /cart/{id} (0 removes)', async () => {
     server.on('PUT', '/cart/:id', (req) => ({ body: { product_id: req.params.id, ...(req.body as object) } }));

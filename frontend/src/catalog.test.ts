@@ -1,8 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readCatalogParams, searchCatalog, toQuery, writeCatalogParams } from './catalog';
-import { FakeServer } from './test/fakeServer';
+import { apiServer as server, useBareFakeServer } from './test/fakeServer';
 import { product } from './test/fixtures';
-import { resetEventPositionForTests } from './api';
 
 const catalog = [
   product({ id: 'a', name: 'Teapot', description: 'Short and stout', price: 1999 }),
@@ -28,13 +27,7 @@ describe('URL state', () => {
 });
 
 describe('searchCatalog', () => {
-  let server: FakeServer;
-  beforeEach(() => {
-    resetEventPositionForTests();
-    server = new FakeServer();
-    server.install();
-  });
-  afterEach(() => vi.unstubAllGlobals());
+  useBareFakeServer();
 
   it('lets the server search, rank, sort and filter', async () => {
     server.on('GET', '/products', { body: { items: [{ ...catalog[1], images: [] }], total: 1, limit: 12, offset: 0 } });

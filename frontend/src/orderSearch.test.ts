@@ -1,7 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { resetEventPositionForTests } from './api';
+import { describe, expect, it } from 'vitest';
 import { readOrderParams, toOrderQuery, searchOrders, writeOrderParams } from './orderSearch';
-import { FakeServer } from './test/fakeServer';
+import { apiServer as server, useBareFakeServer } from './test/fakeServer';
 import { order } from './test/fixtures';
 
 const orders = [
@@ -28,13 +27,7 @@ describe('order search', () => {
 });
 
 describe('searchOrders', () => {
-  let server: FakeServer;
-  beforeEach(() => {
-    resetEventPositionForTests();
-    server = new FakeServer();
-    server.install();
-  });
-  afterEach(() => vi.unstubAllGlobals());
+  useBareFakeServer();
 
   it('sends the search to the server', async () => {
     server.on('GET', '/orders', { body: { items: [{ ...orders[0], number: 'AAAA1111' }], total: 1, limit: 20, offset: 0 } });

@@ -1,17 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { resetEventPositionForTests } from './api';
+import { describe, expect, it } from 'vitest';
 import { changesBetween, orderAfter, snapshot } from './timeTravel';
-import { FakeServer } from './test/fakeServer';
+import { apiServer as server, useBareFakeServer } from './test/fakeServer';
 import { entry, OID, order } from './test/fixtures';
 
 describe('orderAfter', () => {
-  let server: FakeServer;
-  beforeEach(() => {
-    resetEventPositionForTests();
-    server = new FakeServer();
-    server.install();
-  });
-  afterEach(() => vi.unstubAllGlobals());
+  useBareFakeServer();
 
   it('asks for the version where the server knows it', async () => {
     server.on('GET', '/orders/:id', (req) => ({ body: order({ version: Number(req.query.get('version')) }) }));

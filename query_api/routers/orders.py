@@ -12,7 +12,7 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as day_start
 from typing import Annotated, Any, Literal
@@ -21,7 +21,7 @@ from uuid import UUID
 import anyio.to_thread
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import StreamingResponse
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import ColumnElement, Row, String, Table, cast, func, or_, select
 
 from domain.orders import STATUSES, Order
 from infra.services import Services
@@ -258,20 +258,24 @@ async def _order_events(reads: Reads, order_id: UUID, customers: Any) -> AsyncIt
                 yield _frame(row_view(changed, customers))
 
 
+async def _order_rows(
+    reads: Reads, table: Table, order_id: UUID, order_by: ColumnElement[Any]
+) -> Sequence[Row[Any]]:
+    """One order's rows of a per-order view (history, payment timeline), in their order."""
+    async with reads.views.connect() as conn:
+        result = await conn.execute(
+            select(table).where(table.c.order_id == order_id).order_by(order_by)
+        )
+        return result.all()
+
+
 @router.get("/orders/{order_id}/history", response_model=History)
 async def get_history(
     order_id: UUID, user: CurrentUser, reads: ReadsDep, position: Position
 ) -> History:
     await reads.caught_up(position, ORDERS)
     await _visible_row(reads, order_id, user)
-    async with reads.views.connect() as conn:
-        rows = (
-            await conn.execute(
-                select(order_history)
-                .where(order_history.c.order_id == order_id)
-                .order_by(order_history.c.version)
-            )
-        ).all()
+    rows = await _order_rows(reads, order_history, order_id, order_history.c.version)
     items = [
         HistoryEntry(
             version=row.version,
@@ -296,13 +300,6 @@ async def get_payments(
 ) -> PaymentTimeline:
     await reads.caught_up(position, ORDERS)
     await _visible_row(reads, order_id, user)
-    async with reads.views.connect() as conn:
-        rows = (
-            await conn.execute(
-                select(payment_timeline)
-                .where(payment_timeline.c.order_id == order_id)
-                .order_by(payment_timeline.c.position)
-            )
-        ).all()
+    rows = await _order_rows(reads, payment_timeline, order_id, payment_timeline.c.position)
     items = [PaymentEntry.model_validate(row, from_attributes=True) for row in rows]
     return PaymentTimeline(order_id=order_id, items=items)

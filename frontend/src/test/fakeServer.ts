@@ -1,7 +1,8 @@
 // A stand-in for the shop's HTTP API at the fetch boundary (component tests only): routes by
 // method and path pattern; anything unrouted answers FastAPI's bare 404 "Not Found", like a
 // server that lacks the route.
-import { vi } from 'vitest';
+import { afterEach, beforeEach, vi } from 'vitest';
+import { resetEventPositionForTests } from '../api';
 
 export interface FakeRequest {
   method: string;
@@ -101,4 +102,17 @@ export function eventStream(): { response: Response; push: (data: unknown) => vo
     comment: (text) => controller.enqueue(enc.encode(`: ${text}\n\n`)),
     close: () => controller.close(),
   };
+}
+
+/** The current test's server, after useBareFakeServer() (a live binding: read it in tests). */
+export let apiServer: FakeServer;
+
+/** Per-test set-up for the API helpers' tests: a fresh FakeServer as `fetch`, nothing routed. */
+export function useBareFakeServer(): void {
+  beforeEach(() => {
+    resetEventPositionForTests();
+    apiServer = new FakeServer();
+    apiServer.install();
+  });
+  afterEach(() => vi.unstubAllGlobals());
 }
