@@ -82,7 +82,7 @@ lint: $(BIN)/.installed
 	$(BIN)/hadolint $(DOCKERFILES)
 
 typecheck: $(BIN)/.installed
-	$(BIN)/mypy domain application command_api query_api projections workers infra web entrypoints \
+	$(BIN)/mypy domain application command_api query_api projections workers infra web entrypoints migrations \
 		scripts/local_ca.py tests/compose
 
 pytest: $(BIN)/.installed frontend browser newman

@@ -31,18 +31,14 @@ from domain.payment_state import (
 )
 from domain.stripe_facts import RECONCILIATION, StripeFact
 
-__all__ = ["REFUNDABLE", "STATUSES", "Order", "status_after_refund"]
+__all__ = ["REFUNDABLE", "STATUSES", "Order", "cancelled_at_stripe"]
 STRIPE = "stripe"
 
 
-def status_after_refund(status: str, amount_refunded: int, total: int) -> str:
-    """A full refund makes any refundable order refunded; a partial one marks a paid order,
-    but leaves a fulfilled (or short of stock) one as it is."""
-    if status not in REFUNDABLE:
-        return status
-    if amount_refunded >= total:
-        return "refunded"
-    return status if status in ("fulfilled", "needs_stock") else "partially_refunded"
+def cancelled_at_stripe(actor: str) -> bool:
+    """An OrderCancelled recorded for Stripe (a webhook, or reconciliation asking it) means
+    the PaymentIntent was cancelled there; any other actor cancelled the order itself."""
+    return actor in (STRIPE, RECONCILIATION)
 
 
 class Order(Aggregate):
@@ -460,7 +456,7 @@ class Order(Aggregate):
 
     @event(OrderCancelled)
     def _cancelled(self, reason: str, actor: str) -> None:
-        if actor in (STRIPE, RECONCILIATION):  # Stripe cancelled the PaymentIntent
+        if cancelled_at_stripe(actor):
             self.payment_state = "canceled"
             self._legacy_intent("canceled")
         else:

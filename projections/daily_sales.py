@@ -3,20 +3,21 @@
 One narrow row per order, keyed for the day it was placed (UTC), so the admin home's
 today / last 30 days / per-day figures are one indexed GROUP BY over the days asked for
 (query_api/routers/admin.py), without reading the orders view's lines and histories.
-Statuses follow the same events as the orders view: a payment, a failure, a cancellation,
-a fulfilment, refunds settled by Stripe.
+Each row keeps what the order's status is derived from, as the orders view does, and applies
+the same rule (projections.orders.derived_status), so arrival order never shows here either.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Index, String, Table, Uuid
+from sqlalchemy import BigInteger, Boolean, Column, Index, String, Table, Uuid
 
-from domain.orders import Order, status_after_refund
+from domain.orders import Order, cancelled_at_stripe
 from infra.read_store import views_metadata
 from projections.base import SqlProjection, handles
 from projections.batch import Plan, ViewBatch
+from projections.orders import derived_status
 
 # Statuses whose payment arrived: revenue is what they paid less what was refunded.
 REVENUE_STATUSES = ("paid", "fulfilled", "partially_refunded", "refunded", "needs_stock")
@@ -30,6 +31,12 @@ sales_orders = Table(
     Column("currency", String(3), nullable=False),
     Column("total", BigInteger, nullable=False),
     Column("amount_refunded", BigInteger, nullable=False),
+    # What the status is derived from (see projections.orders).
+    Column("payment_state", String(16), nullable=False, default="none"),
+    Column("cancelled", Boolean, nullable=False, default=False),
+    Column("fulfilled", Boolean, nullable=False, default=False),
+    Column("stock_shortfall", Boolean, nullable=False, default=False),
+    Column("holds_stock", Boolean, nullable=False, default=True),
     Index("ix_sales_orders_day_status", "day", "status"),
 )
 
@@ -37,6 +44,9 @@ sales_orders = Table(
 class DailySalesView(SqlProjection):
     name = "daily_sales"
     tables = (sales_orders,)
+    # 2: the status derived like the orders view's (payment state, cancelled, fulfilled, a
+    # stock shortfall, refunds); a worker of this version rebuilds an older view blue/green.
+    version = 2
 
     def plan(self, event: Any, plan: Plan) -> None:
         if isinstance(event, Order.OrderPlaced):
@@ -54,38 +64,51 @@ class DailySalesView(SqlProjection):
             currency=event.currency,
             total=event.total,
             amount_refunded=0,
+            payment_state="none",
+            cancelled=False,
+            fulfilled=False,
+            stock_shortfall=False,
+            holds_stock=True,
         )
+
+    def _set(self, view: ViewBatch, event: Any, **values: Any) -> None:
+        row = view.row(sales_orders, event.originator_id)
+        if row is not None:
+            values["status"] = derived_status({**row, **values})
+            view.update(sales_orders, event.originator_id, **values)
+
+    @handles(Order.ReservationReleased)
+    def _released(self, view: ViewBatch, event: Any, position: int) -> None:
+        self._set(view, event, holds_stock=False)
+
+    @handles(Order.ReservationRenewed)
+    def _renewed(self, view: ViewBatch, event: Any, position: int) -> None:
+        complete = bool(event.complete)
+        self._set(view, event, holds_stock=complete, stock_shortfall=not complete)
+
+    @handles(Order.PaymentProcessing)
+    def _processing(self, view: ViewBatch, event: Any, position: int) -> None:
+        self._set(view, event, payment_state="processing")
 
     @handles(Order.PaymentSucceeded)
     def _paid(self, view: ViewBatch, event: Any, position: int) -> None:
-        # A refund Stripe reported before the payment itself already counts.
-        row = view.row(sales_orders, event.originator_id)
-        if row is None:
-            return
-        status = status_after_refund("paid", row["amount_refunded"], row["total"])
-        view.update(sales_orders, event.originator_id, status=status)
+        self._set(view, event, payment_state="succeeded")
 
     @handles(Order.PaymentFailed)
     def _failed(self, view: ViewBatch, event: Any, position: int) -> None:
-        view.update(sales_orders, event.originator_id, status="payment_failed")
+        self._set(view, event, payment_state="failed")
 
     @handles(Order.OrderCancelled)
     def _cancelled(self, view: ViewBatch, event: Any, position: int) -> None:
-        view.update(sales_orders, event.originator_id, status="cancelled")
+        if cancelled_at_stripe(event.actor):
+            self._set(view, event, payment_state="canceled")
+        else:
+            self._set(view, event, cancelled=True)
 
     @handles(Order.OrderFulfilled)
     def _fulfilled(self, view: ViewBatch, event: Any, position: int) -> None:
-        view.update(sales_orders, event.originator_id, status="fulfilled")
+        self._set(view, event, fulfilled=True)
 
     @handles(Order.RefundSettled)
     def _refunded(self, view: ViewBatch, event: Any, position: int) -> None:
-        row = view.row(sales_orders, event.originator_id)
-        if row is None:
-            return
-        status = status_after_refund(row["status"], event.amount_refunded, row["total"])
-        view.update(
-            sales_orders,
-            event.originator_id,
-            status=status,
-            amount_refunded=event.amount_refunded,
-        )
+        self._set(view, event, amount_refunded=event.amount_refunded)

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import mysql
 
-from domain.orders import Order
+from domain.orders import Order, cancelled_at_stripe
 from domain.payment_records import StripeEventReceipt
 from domain.payment_state import order_status
 from domain.stripe_facts import source_of
@@ -122,6 +122,19 @@ def event_data(event: Any) -> str:
     return json.dumps(fields, default=str, sort_keys=True)
 
 
+def derived_status(row: Mapping[str, Any]) -> str:
+    """The order's status from what a view row keeps of its events, by the aggregate's own
+    rule (domain.payment_state.order_status), so arrival order never shows."""
+    return order_status(
+        row["payment_state"],
+        cancelled=row["cancelled"],
+        fulfilled=row["fulfilled"],
+        amount_refunded=row["amount_refunded"],
+        total=row["total"],
+        short_of_stock=row["stock_shortfall"] and not row["holds_stock"],
+    )
+
+
 class OrderViews(SqlProjection):
     name = "orders"
     # 2: holds_stock and the history's source. 3: the status derived from payment_state,
@@ -192,15 +205,7 @@ class OrderViews(SqlProjection):
         if row is None:
             return
         values.update(version=event.originator_version, updated_at=event.timestamp)
-        merged = {**row, **values}
-        values["status"] = order_status(
-            merged["payment_state"],
-            cancelled=merged["cancelled"],
-            fulfilled=merged["fulfilled"],
-            amount_refunded=merged["amount_refunded"],
-            total=merged["total"],
-            short_of_stock=merged["stock_shortfall"] and not merged["holds_stock"],
-        )
+        values["status"] = derived_status({**row, **values})
         view.update(orders, event.originator_id, **values)
 
     @handles(Order.OrderPlaced)
@@ -267,7 +272,7 @@ class OrderViews(SqlProjection):
 
     @handles(Order.OrderCancelled)
     def _cancelled(self, view: ViewBatch, event: Any, position: int) -> None:
-        if event.actor == "stripe":  # the PaymentIntent was cancelled at Stripe
+        if cancelled_at_stripe(event.actor):  # the PaymentIntent was cancelled at Stripe
             self._set(view, event, payment_state="canceled")
         else:
             self._set(view, event, cancelled=True)

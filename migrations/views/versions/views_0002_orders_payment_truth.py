@@ -16,14 +16,15 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import mysql
 
+from migrations.columns import FilledColumn, add_filled_columns, drop_columns
+
 revision = "views_0002"
 down_revision: str | None = "views_0001_baseline"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
 LONG_TEXT = sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql")
-# name, type, the value existing rows take
-NEW_COLUMNS: list[tuple[str, sa.types.TypeEngine[object], str]] = [
+NEW_COLUMNS: list[FilledColumn] = [
     ("disputes", LONG_TEXT, "'{}'"),
     ("amount_lost", sa.BigInteger(), "0"),
     ("payment_state", sa.String(length=16), "'none'"),
@@ -34,19 +35,10 @@ NEW_COLUMNS: list[tuple[str, sa.types.TypeEngine[object], str]] = [
 
 
 def upgrade() -> None:
-    # A server default fills the rows already there; the code sets every value itself, so the
-    # defaults go again and the schema matches the models.
-    with op.batch_alter_table("orders") as batch:
-        for name, type_, value in NEW_COLUMNS:
-            batch.add_column(sa.Column(name, type_, nullable=False, server_default=sa.text(value)))
-        batch.create_index("ix_orders_dispute", ["dispute"], unique=False)
-    with op.batch_alter_table("orders") as batch:
-        for name, type_, _ in NEW_COLUMNS:
-            batch.alter_column(name, existing_type=type_, server_default=None)
+    add_filled_columns("orders", NEW_COLUMNS)
+    op.create_index("ix_orders_dispute", "orders", ["dispute"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("orders") as batch:
-        batch.drop_index("ix_orders_dispute")
-        for name, _, _ in reversed(NEW_COLUMNS):
-            batch.drop_column(name)
+    op.drop_index("ix_orders_dispute", table_name="orders")
+    drop_columns("orders", NEW_COLUMNS)
