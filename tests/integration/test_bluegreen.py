@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import httpx
@@ -155,8 +155,12 @@ def test_a_new_version_is_built_beside_the_live_one_and_switched_at_start_up(
     assert read_version(engine, "catalog") == ViewVersion("catalog", OLD, LIVE, None, None)
     stop_fixture_worker(shop)  # a deployment: the old worker goes, the new one starts
 
-    with Reader(shop.url) as reader, worker(shop, ShoutingCatalog()) as new:
+    with ExitStack() as stack:
+        # Reading the old view before the new worker starts (a small build can be switched
+        # in before a reader started with it has read anything).
+        reader = stack.enter_context(Reader(shop.url))
         poll_until(lambda: len(reader.answers) >= 3, 30, "the reader to read the old view")
+        new = stack.enter_context(worker(shop, ShoutingCatalog()))
         runner = new.runner("catalog")
         poll_until(
             lambda: read_version(engine, "catalog").version == NEW,  # type: ignore[union-attr]
