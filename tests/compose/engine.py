@@ -79,9 +79,16 @@ def _pull(image: str) -> bool:
 
 
 def _standins(root: Path) -> Path | None:
+    """SHOP_STANDINS, or ../shared/containers/stand-ins.sh beside this checkout or any folder
+    above it (a checkout may sit deeper than the team's workspace)."""
     configured = os.environ.get("SHOP_STANDINS")
-    path = Path(configured) if configured else root.parent / "shared/containers/stand-ins.sh"
-    return path if path.is_file() else None
+    if configured:
+        return Path(configured) if Path(configured).is_file() else None
+    for folder in root.resolve().parents:
+        path = folder / "shared/containers/stand-ins.sh"
+        if path.is_file():
+            return path
+    return None
 
 
 def _run_standins(script: Path, images: list[str]) -> None:
