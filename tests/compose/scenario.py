@@ -371,8 +371,9 @@ def step_scaled_purchase(ctx: Context) -> None:
 
 def _lease_holder(ctx: Context) -> Container:
     """The worker container holding the projections' leases (its hostname is its short id)."""
-    table = ctx.stack.exec("worker", "shop", "projections", "list")
-    holders = {line.split()[-1].split(":")[0] for line in table.splitlines()[1:] if line.strip()}
+    table = ctx.stack.exec("worker", "shop", "projections", "status", "--json")
+    reports = json.loads(table)["projections"]
+    holders = {str(r["lease_holder"] or "").split(":")[0] for r in reports}
     workers = ctx.stack.containers("worker")
     for container in workers:
         if any(holder and container.id.startswith(holder) for holder in holders):
@@ -434,11 +435,11 @@ def step_worker_killed_under_load(ctx: Context) -> None:
     ctx.stack.up(scale=SCALED)  # both workers healthy again (no recreation)
     deadline = time.monotonic() + 60
     while True:
-        table = ctx.stack.exec("worker", "shop", "projections", "list")
-        lags = [int(line.split()[4]) for line in table.splitlines()[1:] if line.strip()]
+        table = ctx.stack.exec("worker", "shop", "projections", "status", "--json")
+        lags = [int(r["lag"]) for r in json.loads(table)["projections"]]
         if (lags and not any(lags)) or time.monotonic() > deadline:
             break
-        time.sleep(1)  # the poll interval of `projections list`, a separate process each time
+        time.sleep(1)  # the poll interval of `projections status`, a separate process each time
     expect(bool(lags) and not any(lags), f"projections still behind:\n{table}")
     ctx.notes.append(
         f"{len(placed)} orders under load; killed worker {victim.id[:12]} (lease holder);"
