@@ -1,5 +1,6 @@
 """`python -m bench.serve APP --port N`: one server under test, in its own process, with the
-uvicorn options of `shop serve` (one process, access log at info, proxy headers).
+uvicorn options of `shop serve` (one process, uvloop and httptools, no access log, proxy
+headers): the baselines get the same, so only the apps differ.
 
 APP is `project` (the shop's gateway with the instant payment stand-in), `bare-checkout` or
 `bare-reads` (bench/baselines/).
@@ -31,6 +32,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         port=args.port,
         log_level="info",
         proxy_headers=True,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
     )
 
 
