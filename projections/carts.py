@@ -50,25 +50,22 @@ class CartView(SqlProjection):
     def _added(self, view: ViewBatch, event: Any, position: int) -> None:
         line = (event.originator_id, event.product_id)
         if not view.update(cart_lines, line, add={"quantity": event.quantity}):
-            view.insert(
-                cart_lines,
-                cart_id=event.originator_id,
-                product_id=event.product_id,
-                quantity=event.quantity,
-                added_position=position,
-            )
+            self._new_line(view, event, position)
 
     @handles(Cart.ItemQuantityChanged)
     def _quantity(self, view: ViewBatch, event: Any, position: int) -> None:
         line = (event.originator_id, event.product_id)
         if not view.update(cart_lines, line, quantity=event.quantity):
-            view.insert(
-                cart_lines,
-                cart_id=event.originator_id,
-                product_id=event.product_id,
-                quantity=event.quantity,
-                added_position=position,
-            )
+            self._new_line(view, event, position)
+
+    def _new_line(self, view: ViewBatch, event: Any, position: int) -> None:
+        view.insert(
+            cart_lines,
+            cart_id=event.originator_id,
+            product_id=event.product_id,
+            quantity=event.quantity,
+            added_position=position,
+        )
 
     @handles(Cart.ItemRemovedFromCart)
     def _removed(self, view: ViewBatch, event: Any, position: int) -> None:

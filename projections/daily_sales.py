@@ -4,7 +4,7 @@ One narrow row per order, keyed for the day it was placed (UTC), so the admin ho
 today / last 30 days / per-day figures are one indexed GROUP BY over the days asked for
 (query_api/routers/admin.py), without reading the orders view's lines and histories.
 Each row keeps what the order's status is derived from, as the orders view does, and applies
-the same rule (projections.orders.derived_status), so arrival order never shows here either.
+the same rule (projections/order_status.py), so arrival order never shows here either.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, Column, Index, String, Table, Uuid
 
-from domain.orders import Order, cancelled_at_stripe
+from domain.orders import Order
 from infra.read_store import views_metadata
 from projections.base import SqlProjection, handles
 from projections.batch import Plan, ViewBatch
-from projections.orders import derived_status
+from projections.order_status import StatusInputs, derived_status
 
 # Statuses whose payment arrived: revenue is what they paid less what was refunded.
 REVENUE_STATUSES = ("paid", "fulfilled", "partially_refunded", "refunded", "needs_stock")
@@ -31,7 +31,7 @@ sales_orders = Table(
     Column("currency", String(3), nullable=False),
     Column("total", BigInteger, nullable=False),
     Column("amount_refunded", BigInteger, nullable=False),
-    # What the status is derived from (see projections.orders).
+    # What the status is derived from (projections/order_status.py).
     Column("payment_state", String(16), nullable=False, default="none"),
     Column("cancelled", Boolean, nullable=False, default=False),
     Column("fulfilled", Boolean, nullable=False, default=False),
@@ -41,7 +41,7 @@ sales_orders = Table(
 )
 
 
-class DailySalesView(SqlProjection):
+class DailySalesView(StatusInputs, SqlProjection):
     name = "daily_sales"
     tables = (sales_orders,)
     # 2: the status derived like the orders view's (payment state, cancelled, fulfilled, a
@@ -76,39 +76,3 @@ class DailySalesView(SqlProjection):
         if row is not None:
             values["status"] = derived_status({**row, **values})
             view.update(sales_orders, event.originator_id, **values)
-
-    @handles(Order.ReservationReleased)
-    def _released(self, view: ViewBatch, event: Any, position: int) -> None:
-        self._set(view, event, holds_stock=False)
-
-    @handles(Order.ReservationRenewed)
-    def _renewed(self, view: ViewBatch, event: Any, position: int) -> None:
-        complete = bool(event.complete)
-        self._set(view, event, holds_stock=complete, stock_shortfall=not complete)
-
-    @handles(Order.PaymentProcessing)
-    def _processing(self, view: ViewBatch, event: Any, position: int) -> None:
-        self._set(view, event, payment_state="processing")
-
-    @handles(Order.PaymentSucceeded)
-    def _paid(self, view: ViewBatch, event: Any, position: int) -> None:
-        self._set(view, event, payment_state="succeeded")
-
-    @handles(Order.PaymentFailed)
-    def _failed(self, view: ViewBatch, event: Any, position: int) -> None:
-        self._set(view, event, payment_state="failed")
-
-    @handles(Order.OrderCancelled)
-    def _cancelled(self, view: ViewBatch, event: Any, position: int) -> None:
-        if cancelled_at_stripe(event.actor):
-            self._set(view, event, payment_state="canceled")
-        else:
-            self._set(view, event, cancelled=True)
-
-    @handles(Order.OrderFulfilled)
-    def _fulfilled(self, view: ViewBatch, event: Any, position: int) -> None:
-        self._set(view, event, fulfilled=True)
-
-    @handles(Order.RefundSettled)
-    def _refunded(self, view: ViewBatch, event: Any, position: int) -> None:
-        self._set(view, event, amount_refunded=event.amount_refunded)

@@ -22,13 +22,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import mysql
 
-from domain.orders import Order, cancelled_at_stripe
+from domain.orders import Order
 from domain.payment_records import StripeEventReceipt
-from domain.payment_state import order_status
 from domain.stripe_facts import source_of
 from infra.read_store import UTCDateTime, views_metadata
 from projections.base import SqlProjection, handles
 from projections.batch import Plan, ViewBatch
+from projections.order_status import StatusInputs, derived_status
 from projections.order_summaries import summarize
 
 # MySQL's TEXT stops at 64 KB: an order's lines and an event's data get MEDIUMTEXT there.
@@ -122,20 +122,7 @@ def event_data(event: Any) -> str:
     return json.dumps(fields, default=str, sort_keys=True)
 
 
-def derived_status(row: Mapping[str, Any]) -> str:
-    """The order's status from what a view row keeps of its events, by the aggregate's own
-    rule (domain.payment_state.order_status), so arrival order never shows."""
-    return order_status(
-        row["payment_state"],
-        cancelled=row["cancelled"],
-        fulfilled=row["fulfilled"],
-        amount_refunded=row["amount_refunded"],
-        total=row["total"],
-        short_of_stock=row["stock_shortfall"] and not row["holds_stock"],
-    )
-
-
-class OrderViews(SqlProjection):
+class OrderViews(StatusInputs, SqlProjection):
     name = "orders"
     # 2: holds_stock and the history's source. 3: the status derived from payment_state,
     # cancelled, fulfilled, stock_shortfall and amount_refunded (needs_stock); disputes and
@@ -249,41 +236,8 @@ class OrderViews(SqlProjection):
     def _touched(self, view: ViewBatch, event: Any, position: int) -> None:
         self._set(view, event)
 
-    @handles(Order.ReservationReleased)
-    def _released(self, view: ViewBatch, event: Any, position: int) -> None:
-        self._set(view, event, holds_stock=False)
-
-    @handles(Order.ReservationRenewed)
-    def _renewed(self, view: ViewBatch, event: Any, position: int) -> None:
-        complete = bool(event.complete)
-        self._set(view, event, holds_stock=complete, stock_shortfall=not complete)
-
-    @handles(Order.PaymentProcessing)
-    def _processing(self, view: ViewBatch, event: Any, position: int) -> None:
-        self._set(view, event, payment_state="processing")
-
-    @handles(Order.PaymentSucceeded)
-    def _paid(self, view: ViewBatch, event: Any, position: int) -> None:
-        self._set(view, event, payment_state="succeeded")
-
-    @handles(Order.PaymentFailed)
-    def _failed(self, view: ViewBatch, event: Any, position: int) -> None:
-        self._set(view, event, payment_state="failed")
-
-    @handles(Order.OrderCancelled)
-    def _cancelled(self, view: ViewBatch, event: Any, position: int) -> None:
-        if cancelled_at_stripe(event.actor):  # the PaymentIntent was cancelled at Stripe
-            self._set(view, event, payment_state="canceled")
-        else:
-            self._set(view, event, cancelled=True)
-
-    @handles(Order.OrderFulfilled)
-    def _fulfilled(self, view: ViewBatch, event: Any, position: int) -> None:
-        self._set(view, event, fulfilled=True, tracking_note=event.tracking_note)
-
-    @handles(Order.RefundSettled)
-    def _refunded(self, view: ViewBatch, event: Any, position: int) -> None:
-        self._set(view, event, amount_refunded=event.amount_refunded)
+    def _fulfilled_values(self, event: Any) -> dict[str, Any]:
+        return {"fulfilled": True, "tracking_note": event.tracking_note}
 
     @handles(Order.DisputeOpened)
     def _dispute_opened(self, view: ViewBatch, event: Any, position: int) -> None:
