@@ -8,8 +8,7 @@ from typing import Literal
 from uuid import UUID
 
 from application.payments import PaymentError, PaymentPort, PaymentRequestRejected
-from application.reconciliation import record_fact
-from application.stripe_state import intent_fact
+from application.stripe_state import intent_fact, record_fact
 from domain.errors import DomainError, StateConflict
 from domain.orders import Order
 from domain.shop import Shop

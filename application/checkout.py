@@ -8,19 +8,20 @@ PaymentIntent exists: retrieve it).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid5
 
-from application.payments import PaymentError, PaymentIntentRef, PaymentPort
+from application.payments import PaymentIntentRef, PaymentPort
 from domain.orders import Order
 from domain.shop import Shop
 
 _IDEMPOTENCY = uuid5(NAMESPACE_URL, "https://order-platform/checkout")
 
 
-def order_id_for(user_id: UUID, idempotency_key: str | None) -> UUID:
-    """The same user and key always name the same order, so a retried checkout finds it."""
+def order_id_for(user_id: UUID, idempotency_key: str | None) -> UUID | None:
+    """The same user and key always name the same order, so a retried checkout finds it.
+    Without a key, None: the cart names the order (domain/ordering.py, order_id_for_cart)."""
     if idempotency_key is None:
-        return uuid4()
+        return None
     return uuid5(_IDEMPOTENCY, f"{user_id}:{idempotency_key}")
 
 
@@ -37,19 +38,14 @@ def check_out(
 ) -> CheckoutResult:
     """Place the user's cart as an order and make sure it has a PaymentIntent.
 
-    A provider failure propagates (PaymentError); without an Idempotency-Key the client
-    cannot retry this order, so its stock is given back first.
+    A provider failure propagates (PaymentError) and leaves the order placed and holding its
+    stock: a retry (with the same key, or without one: the cart names the order) resumes it,
+    and expiry cancels it if nobody does.
     """
-    order_id = order_id_for(user_id, idempotency_key)
-    order, position, placed = shop.place_order(user_id, order_id)
+    order, position, placed = shop.place_order(user_id, order_id_for(user_id, idempotency_key))
     if order.status != "pending_payment":
         return CheckoutResult(order, position, placed, None)
-    try:
-        intent = _payment_intent(payments, order, str(user_id))
-    except PaymentError:
-        if placed and idempotency_key is None:
-            shop.cancel_order(order.id, "payment provider unavailable", "system")
-        raise
+    intent = _payment_intent(payments, order, str(user_id))
     if order.payment_intent_id is None:
         position = shop.attach_payment_intent(order.id, intent.id, str(user_id))
         attached = shop.order_for(order.id).payment_intent_id

@@ -62,6 +62,7 @@ class RefundRef:
     amount: int
     status: str | None
     key: str | None = None  # the idempotency key we created it with (kept in its metadata)
+    created: int | None = None  # when Stripe created it (Unix time)
 
 
 class PaymentPort(Protocol):

@@ -15,10 +15,8 @@ from uuid import UUID
 
 from application.payments import PaymentPort
 from application.refunds import RecoveredRefund, recover_refunds
-from application.stripe_state import missing_facts
-from domain.payment_records import StripeEventReceipt, receipt_id_for
+from application.stripe_state import missing_facts, record_fact
 from domain.shop import Shop
-from domain.stripe_facts import StripeFact
 
 
 @dataclass
@@ -51,12 +49,3 @@ def reconcile_order(
             result.recorded.append(fact.type)
             result.position = position
     return result
-
-
-def record_fact(shop: Shop, fact: StripeFact) -> int | None:
-    """Append a fact we asked Stripe for, as a webhook would; None if it was already there
-    (a redelivery of ours is not news, so it is not recorded as a duplicate either)."""
-    if shop.find(StripeEventReceipt, receipt_id_for(fact.event_id)) is not None:
-        return None
-    position, duplicate = shop.record_stripe_event(fact)
-    return None if duplicate else position

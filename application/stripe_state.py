@@ -14,6 +14,9 @@ from typing import Any
 
 from application.payments import PaymentIntentRef, RefundRef
 from domain.orders import Order
+from domain.payment_records import StripeEventReceipt, receipt_id_for
+from domain.payment_state import REFUND_RANK
+from domain.shop import Shop
 from domain.stripe_facts import StripeFact, read_stripe_event, reconciled_event_id
 
 UNPAID = ("pending_payment", "payment_failed")
@@ -53,14 +56,15 @@ def intent_fact(order: Order, intent: PaymentIntentRef) -> StripeFact | None:
 
 
 def refund_fact(intent_id: str, currency: str, refund: RefundRef) -> StripeFact | None:
-    """refund.updated for a succeeded refund, refund.failed for a failed or canceled one."""
-    if refund.status == "succeeded":
+    """refund.updated for a pending or succeeded refund, refund.failed for a failed or
+    canceled one (Stripe's own status says which)."""
+    if refund.status in ("pending", "requires_action", "succeeded"):
         kind = "refund.updated"
     elif refund.status in ("failed", "canceled"):
         kind = "refund.failed"
     else:
         return None
-    obj = {
+    obj: dict[str, Any] = {
         "id": refund.id,
         "object": "refund",
         "amount": refund.amount,
@@ -68,6 +72,8 @@ def refund_fact(intent_id: str, currency: str, refund: RefundRef) -> StripeFact 
         "payment_intent": intent_id,
         "status": refund.status,
     }
+    if refund.created is not None:
+        obj["created"] = refund.created
     return _fact(kind, str(refund.status), obj)
 
 
@@ -79,24 +85,14 @@ def missing_facts(
     fact = intent_fact(order, intent)
     if fact is not None and _changes_payment(order, intent.status):
         facts.append(fact)
-    succeeded = [r for r in refunds if r.status == "succeeded"]
-    if sum(r.amount for r in succeeded) > order.amount_refunded:
-        facts += [
-            f
-            for r in succeeded
-            if r.id not in order.settled_refunds
-            and (f := refund_fact(intent.id, order.currency, r)) is not None
-        ]
-    ours = {
-        r.get("stripe_refund_id"): r["state"]
-        for r in order.refunds.values()
-        if r.get("stripe_refund_id")
-    }
+    # Every refund of the PaymentIntent, ours or made in the Dashboard, in a state the order
+    # does not know yet (a refund that failed after it succeeded, too).
+    known = order.knowledge.refunds
     facts += [
         f
         for r in refunds
-        if r.status in ("failed", "canceled")
-        and ours.get(r.id) not in (None, "failed")
+        if r.status in REFUND_RANK
+        and (r.id not in known or REFUND_RANK[r.status] > REFUND_RANK[known[r.id]["status"]])
         and (f := refund_fact(intent.id, order.currency, r)) is not None
     ]
     return facts
@@ -111,3 +107,12 @@ def _changes_payment(order: Order, status: str) -> bool:
         return order.payment_state == "none"
     # payment_failed
     return order.status == "pending_payment" and order.payment_state in ("none", "processing")
+
+
+def record_fact(shop: Shop, fact: StripeFact) -> int | None:
+    """Append a fact we asked Stripe for, as a webhook would; None if it was already there
+    (a redelivery of ours is not news, so it is not recorded as a duplicate either)."""
+    if shop.find(StripeEventReceipt, receipt_id_for(fact.event_id)) is not None:
+        return None
+    position, duplicate = shop.record_stripe_event(fact)
+    return None if duplicate else position

@@ -6,7 +6,7 @@ import sys
 import time
 from dataclasses import dataclass, replace
 
-SECTIONS = ("checkout", "lag", "reads", "growth", "emulated", "replay")
+SECTIONS = ("checkout", "lag", "reads", "growth", "emulated", "replay", "storms")
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,9 @@ class Config:
     lag_seconds: float = 10.0
     emulated_connections: int = 16
     replay_events: int = 20_000  # at most this many notifications replayed per run
+    storm_logins: int = 150  # connections signing in at once in the login storm
+    storm_webhooks: int = 100  # connections delivering webhooks at once
+    storm_seconds: float = 6.0  # each storm (and its calm baseline) lasts this long
     sections: tuple[str, ...] = SECTIONS
     mode: str = "full"
 
@@ -43,6 +46,7 @@ class Config:
             growth_flows=5,
             lag_seconds=3.0,
             replay_events=5_000,
+            storm_seconds=3.0,
             mode="quick",
         )
 
@@ -63,6 +67,9 @@ class Config:
             lag_seconds=1.0,
             emulated_connections=4,
             replay_events=500,
+            storm_logins=8,
+            storm_webhooks=4,
+            storm_seconds=0.5,
             mode="tiny",
         )
 

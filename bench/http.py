@@ -52,15 +52,8 @@ class Connection:
         expect: int | tuple[int, ...] | None = None,
     ) -> Answer:
         """Send one request (a JSON body when `body` is given) and read its answer."""
-        payload = b"" if body is None else json.dumps(body).encode()
-        lines = [f"{method} {path} HTTP/1.1", f"host: {self.host}:{self.port}"]
-        lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
-        if body is not None:
-            lines.append("content-type: application/json")
-        if body is not None or method not in ("GET", "HEAD"):
-            lines.append(f"content-length: {len(payload)}")
-        data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + payload
-        answer = await self._exchange(data, method == "HEAD")
+        payload = None if body is None else json.dumps(body).encode()
+        answer = await self.request_raw(method, path, headers, payload)
         if expect is not None and answer.status not in (
             (expect,) if isinstance(expect, int) else expect
         ):
@@ -68,6 +61,20 @@ class Connection:
                 f"{method} {path}: {answer.status} {answer.body[:300].decode(errors='replace')}"
             )
         return answer
+
+    async def request_raw(
+        self, method: str, path: str, headers: dict[str, str] | None, payload: bytes | None
+    ) -> Answer:
+        """Send these exact body bytes (JSON, when given): a signed webhook must arrive as
+        it was signed."""
+        lines = [f"{method} {path} HTTP/1.1", f"host: {self.host}:{self.port}"]
+        lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+        if payload is not None:
+            lines.append("content-type: application/json")
+        if payload is not None or method not in ("GET", "HEAD"):
+            lines.append(f"content-length: {len(payload or b'')}")
+        data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (payload or b"")
+        return await self._exchange(data, method == "HEAD")
 
     async def _exchange(self, data: bytes, head: bool) -> Answer:
         fresh = self._writer is None

@@ -193,6 +193,30 @@ def create_admin(services: Any, username: str, password: str) -> None:
     services.accounts.register(username, f"{username}@example.com", password, role="admin")
 
 
+def create_account(services: Any, username: str, password: str, bcrypt_rounds: int) -> None:
+    """A shopper whose password is hashed at `bcrypt_rounds` (its sign-ins cost that much)."""
+    from infra.accounts import AccountStore
+    from infra.security import Passwords
+
+    store = AccountStore(services.shop, Passwords(bcrypt_rounds))
+    store.register(username, f"{username}@example.com", password)
+
+
+def sign_webhook(payload: bytes, secret: str) -> str:
+    """A Stripe-Signature header for `payload`, as Stripe signs it."""
+    from infra.payments import sign_for_testing
+
+    return sign_for_testing(payload, secret)
+
+
+def receipt_events(services: Any, stripe_event_id: str) -> int:
+    """How many events the receipt of this Stripe event holds (its stream's length)."""
+    from domain.payment_records import StripeEventReceipt, receipt_id_for
+
+    receipt = services.shop.find(StripeEventReceipt, receipt_id_for(stripe_event_id))
+    return int(receipt.version) if receipt is not None else 0
+
+
 def seed_sales(services: Any, product_id: uuid.UUID, count: int) -> None:
     """`count` sales recorded on the product's own stream, one transaction each, as
     checkouts record them (so snapshot intervals, if any, fall where they would), without

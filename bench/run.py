@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import checkout, growth, lag, project, reads, replay, shop_api
+from bench import checkout, growth, lag, project, reads, replay, shop_api, storms
 from bench.config import SECTIONS, Config, log
 from bench.context import Bench, load_average
 from bench.pg_monitor import PgConnections
@@ -126,6 +126,9 @@ def measure(config: Config, logs: Path) -> tuple[Bench, dict[str, float]]:
         if "replay" in config.sections:
             loads["replay"] = load_average()
             replay.run(bench)
+        if "storms" in config.sections:
+            loads["storms"] = load_average()
+            storms.run(bench)
         if pg.samples:
             bench.ratios["pg_connections"] = pg.peak
             bench.measurements["pg_connections"] = pg.report()

@@ -18,13 +18,14 @@ from command_api.routers import (
 from infra.services import Services
 from infra.settings import get_settings
 from web.app import create_base_app
+from web.errors import COMMAND_RESPONSES
 
 
 def create_app(services: Services | None = None) -> FastAPI:
     services = services or Services(get_settings())
     services.start_setup()  # serves /healthz (503) while a store is down
     app = create_base_app("Order platform: commands", services, metrics_name="command")
-    app.include_router(auth.router)
+    app.include_router(auth.router, responses=COMMAND_RESPONSES)
     for module in (
         products,
         images,
@@ -35,5 +36,5 @@ def create_app(services: Services | None = None) -> FastAPI:
         webhooks,
         dev_payments,
     ):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=COMMAND_RESPONSES)
     return app

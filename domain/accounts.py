@@ -25,6 +25,11 @@ def check_role(role: str) -> str:
 
 
 class Account(Aggregate):
+    # The last checkout, known from NewCartStarted (absent from older snapshots: class-level
+    # immutable defaults).
+    last_order_id: UUID | None = None
+    previous_cart_id: UUID | None = None
+
     class AccountOpened(Aggregate.Created):
         user_id: UUID
         role: str
@@ -69,4 +74,6 @@ class Account(Aggregate):
 
     @event(NewCartStarted)
     def _start_new_cart(self, cart_id: UUID, after_order_id: UUID) -> None:
+        self.previous_cart_id = self.cart_id
+        self.last_order_id = after_order_id
         self.cart_id = cart_id

@@ -7,9 +7,9 @@ only be sold once however many shoppers race for it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import DomainEvent
 
@@ -26,6 +26,15 @@ from domain.payment_records import (
 )
 from domain.products import Product
 from domain.stripe_facts import StripeFact
+
+_KEYLESS = uuid5(NAMESPACE_URL, "https://order-platform/checkout/cart")
+# How long after a keyless checkout its retry (an empty cart) still reports that order.
+KEYLESS_REPLAY_WINDOW = timedelta(minutes=15)
+
+
+def order_id_for_cart(cart_id: UUID) -> UUID:
+    """A checkout without an Idempotency-Key: the cart names the order (one per cart)."""
+    return uuid5(_KEYLESS, str(cart_id))
 
 
 class Ordering(ShopCore):
@@ -88,13 +97,16 @@ class Ordering(ShopCore):
 
     # -- checkout ------------------------------------------------------------------------------
 
-    def place_order(self, user_id: UUID, order_id: UUID) -> tuple[Order, int, bool]:
+    def place_order(self, user_id: UUID, order_id: UUID | None) -> tuple[Order, int, bool]:
         """Reserve the cart's stock and place the order; (order, position, newly placed).
 
         Prices come from the event-sourced products, never from the client. Placing an
-        order id that already exists (a repeated Idempotency-Key) returns that order. The
-        order, the closed cart, the account (now pointing at the next cart) and every
-        reserved product are saved in one transaction, guarded by their versions.
+        order id that already exists (a repeated Idempotency-Key) returns that order, whatever
+        the cart holds now. Without a key (`order_id` None) the cart names the order: its id
+        derives from the cart's, and a retry that finds the cart already checked out (the
+        account moved on to an empty next cart) gets the order that cart became. The order,
+        the closed cart, the account (now pointing at the next cart) and every reserved
+        product are saved in one transaction, guarded by their versions.
         """
 
         def place() -> tuple[Order, int, bool]:
@@ -104,20 +116,14 @@ class Ordering(ShopCore):
             account = self.find(Account, user_id)
             cart_id = account.cart_id if account is not None else cart_id_for(user_id)
             cart = self.find(Cart, cart_id)
-            existing = self.find(Order, order_id)
+            wanted = order_id
+            if wanted is None:
+                replay = self._keyless_replay(account) if cart is None or not cart.lines else None
+                wanted = replay or order_id_for_cart(cart_id)
+            existing = self.find(Order, wanted)
             if existing is not None:
                 if existing.user_id != user_id:
                     raise NotFound("order not found")
-                if cart is not None and not cart.closed and cart.lines:
-                    ordered = {
-                        UUID(line["product_id"]): line["quantity"] for line in existing.lines
-                    }
-                    if ordered != dict(cart.lines):
-                        # The key names a checkout of other items: a reused key, not a retry.
-                        raise InvalidCommand(
-                            "this Idempotency-Key was used for a checkout of other items;"
-                            " use a new key"
-                        )
                 return existing, self.position(), False
             if cart is not None and cart.closed:
                 raise ConcurrentUpdate("the cart was checked out meanwhile")  # retried
@@ -130,7 +136,7 @@ class Ordering(ShopCore):
             lines: list[dict[str, Any]] = []
             for product in products:
                 quantity = cart.lines[product.id]
-                product.reserve(order_id, quantity)
+                product.reserve(wanted, quantity)
                 lines.append(
                     {
                         "product_id": str(product.id),
@@ -148,17 +154,29 @@ class Ordering(ShopCore):
                 raise NotFound("no account for this user")
             order = Order._create(
                 Order.OrderPlaced,
-                id=order_id,
+                id=wanted,
                 user_id=user_id,
                 lines=lines,
                 total=total,
                 currency=currencies.pop(),
                 actor=str(user_id),
             )
-            cart.check_out(order_id, account.start_new_cart(order_id))
+            cart.check_out(wanted, account.start_new_cart(wanted))
             return order, self.store(order, cart, account, *products), True
 
         return self.retrying(place)
+
+    def _keyless_replay(self, account: Account | None) -> UUID | None:
+        """The order a keyless checkout made moments ago from the account's previous cart
+        (the answer that timed out), so its retry reports it instead of "your cart is empty"."""
+        if account is None or account.last_order_id is None or account.previous_cart_id is None:
+            return None
+        if account.last_order_id != order_id_for_cart(account.previous_cart_id):
+            return None  # that checkout had a key of its own: its retry sends it again
+        order = self.find(Order, account.last_order_id)
+        if order is None or datetime.now(UTC) - order.created_on > KEYLESS_REPLAY_WINDOW:
+            return None
+        return order.id
 
     def attach_payment_intent(self, order_id: UUID, payment_intent_id: str, actor: str) -> int:
         def attach() -> int:
@@ -195,11 +213,15 @@ class Ordering(ShopCore):
 
         return self.retrying(fulfil)
 
-    def request_refund(self, order_id: UUID, refund_id: str, amount: int, actor: str) -> int:
-        def request() -> int:
+    def request_refund(self, order_id: UUID, refund_id: str, amount: int, actor: str) -> bool:
+        """Record the refund request; False when it was already recorded (see Order)."""
+
+        def request() -> bool:
             order = self.load(Order, order_id)
-            order.request_refund(refund_id, amount, actor)
-            return self.store(order)
+            if not order.request_refund(refund_id, amount, actor):
+                return False
+            self.store(order)
+            return True
 
         return self.retrying(request)
 
@@ -237,14 +259,12 @@ class Ordering(ShopCore):
         """Append a Stripe event once, with its effect on the order, in one transaction.
 
         Returns (position, duplicate). A second delivery (even a concurrent one) finds the
-        receipt already stored and is recorded only as a repeated delivery.
+        receipt already stored and stores nothing (see note_deliveries).
         """
 
         def record() -> tuple[int, bool]:
-            receipt = self.find(StripeEventReceipt, receipt_id_for(fact.event_id))
-            if receipt is not None:
-                receipt.record_duplicate()
-                return self.store(receipt), True
+            if self.find(StripeEventReceipt, receipt_id_for(fact.event_id)) is not None:
+                return self.position(), True
             order = self._order_of(fact)
             receipt = StripeEventReceipt(
                 stripe_event_id=fact.event_id,
@@ -259,6 +279,17 @@ class Ordering(ShopCore):
             return self.store(receipt, order, *self._settle_stock(order, fact.source)), False
 
         return self.retrying(record)
+
+    def note_deliveries(self, stripe_event_id: str, deliveries: int) -> int:
+        """Note on the receipt how many times Stripe delivered this event (a few times per
+        event: the caller counts each delivery elsewhere and notes 2, 4, 8, ...)."""
+
+        def note() -> int:
+            receipt = self.load(StripeEventReceipt, receipt_id_for(stripe_event_id))
+            receipt.note_deliveries(deliveries)
+            return self.store(receipt)
+
+        return self.retrying(note)
 
     def _order_of(self, fact: StripeFact) -> Order | None:
         order_id: UUID | None = None

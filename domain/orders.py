@@ -23,6 +23,7 @@ from domain.payment_state import (
     STATUSES,
     Knowledge,
     dispute_state,
+    merge_charge,
     merge_dispute,
     merge_refund,
     order_status,
@@ -57,9 +58,11 @@ class Order(Aggregate):
 
     class StripeEventReceived(Aggregate.Event):
         """A Stripe fact as received. Version 2 keeps everything the order's knowledge
-        merges, so the knowledge is rebuilt from the stream alone."""
+        merges, so the knowledge is rebuilt from the stream alone; version 3 adds Stripe's
+        times: the event's `created` (which orders a charge's statements of what is
+        refunded) and the object's (a refund holds money from its creation on)."""
 
-        class_version = 2
+        class_version = 3
         stripe_event_id: str
         stripe_type: str
         stripe_object_id: str
@@ -71,6 +74,8 @@ class Order(Aggregate):
         status: str | None
         reason: str | None
         actor: str
+        created: int
+        object_created: int | None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -79,6 +84,11 @@ class Order(Aggregate):
             for name in ("object_type", "payment_intent_id", "amount_refunded", "status"):
                 state[name] = None
             state["reason"] = None
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["created"] = 0  # older than any statement with a time
+            state["object_created"] = None
 
     class PaymentProcessing(Aggregate.Event):
         actor: str
@@ -248,8 +258,15 @@ class Order(Aggregate):
 
     @property
     def refundable(self) -> int:
-        pending = sum(r["amount"] for r in self.refunds.values() if r["state"] != "failed")
-        return max(0, self.total - max(pending, self.amount_refunded))
+        """The total less what Stripe holds as refunded (pending refunds included, Dashboard
+        refunds too) and less our own refunds Stripe has not reported on yet."""
+        at_stripe = self.knowledge.refunds
+        in_flight = sum(
+            r["amount"]
+            for r in self.refunds.values()
+            if r["state"] != "failed" and r.get("stripe_refund_id") not in at_stripe
+        )
+        return max(0, self.total - self.amount_refunded - in_flight)
 
     def check_refund_key(self, refund_id: str, amount: int) -> None:
         """An Idempotency-Key names one refund: reusing it for another amount is a mistake
@@ -261,18 +278,20 @@ class Order(Aggregate):
                 f" {format_money(earlier['amount'], self.currency)}; use a new key"
             )
 
-    def request_refund(self, refund_id: str, amount: int, actor: str) -> None:
-        """Reserve the amount before Stripe is asked, so racing refunds cannot exceed the total."""
-        if self.status not in REFUNDABLE:
-            raise StateConflict(f"an order that is {self.status} cannot be refunded")
+    def request_refund(self, refund_id: str, amount: int, actor: str) -> bool:
+        """Reserve the amount before Stripe is asked, so racing refunds cannot exceed the
+        total; False (nothing recorded) when this refund was already asked for: one request
+        asks Stripe, a concurrent retry reports it."""
         earlier = self.refunds.get(refund_id)
         if earlier is not None:
             if earlier["state"] != "unknown":
-                # A concurrent retry with the same Idempotency-Key: one request asks Stripe.
-                raise StateConflict("this refund has already been requested; retry to see it")
-            # Stripe's answer was lost: ask again (the amount is still reserved).
+                return False
+            # Stripe's answer was lost and Stripe has no such refund: ask again (the amount
+            # is still reserved).
             self._refund_requested(refund_id, earlier["amount"], actor)
-            return
+            return True
+        if self.status not in REFUNDABLE:
+            raise StateConflict(f"an order that is {self.status} cannot be refunded")
         if amount < 1:
             raise InvalidCommand("refund amount must be at least 1 minor unit")
         if amount > self.refundable:
@@ -280,6 +299,7 @@ class Order(Aggregate):
                 f"at most {format_money(self.refundable, self.currency)} can still be refunded"
             )
         self._refund_requested(refund_id, amount, actor)
+        return True
 
     def refund_submitted(self, refund_id: str, stripe_refund_id: str, actor: str) -> None:
         """Record Stripe's refund id (once: recovery and a late answer may both report it). A
@@ -325,6 +345,8 @@ class Order(Aggregate):
             fact.status,
             fact.reason,
             fact.source,
+            fact.created,
+            fact.object_created,
         )
         self._follow(fact.source)
 
@@ -393,6 +415,8 @@ class Order(Aggregate):
         status: str | None,
         reason: str | None,
         actor: str,
+        created: int,
+        object_created: int | None,
     ) -> None:
         if object_type is None:
             return  # version 1: see upcast_v1_v2
@@ -413,14 +437,16 @@ class Order(Aggregate):
             if state == "failed" and reason:
                 known.failure_reasons[intent] = max(reason, known.failure_reasons.get(intent, ""))
         elif object_type == "charge" and amount_refunded is not None:
-            known.charges[stripe_object_id] = max(
-                amount_refunded, known.charges.get(stripe_object_id, 0)
-            )
+            known.charge = merge_charge(known.charge, created, amount_refunded)
         elif object_type == "refund":
             if stripe_type == "refund.failed" or stripe_type == "charge.refund.failed":
                 status = "failed"
             known.refunds[stripe_object_id] = merge_refund(
-                known.refunds.get(stripe_object_id), status or "pending", amount
+                known.refunds.get(stripe_object_id),
+                status or "pending",
+                amount,
+                created,
+                object_created,
             )
         elif stripe_type.startswith("charge.dispute."):
             state = dispute_state(status, stripe_type == "charge.dispute.closed")
@@ -495,7 +521,7 @@ class Order(Aggregate):
         self.settled_refunds = dict(settled_refunds)
         known = self._legacy()
         if known is not None:
-            known.charges[""] = max(amount_refunded, known.charges.get("", 0))
+            known.charge = merge_charge(known.charge, 0, amount_refunded)
             for refund_id, amount in settled_refunds.items():
                 known.refunds[refund_id] = merge_refund(
                     known.refunds.get(refund_id), "succeeded", amount

@@ -33,7 +33,16 @@ class StripeEventReceipt(Aggregate):
         currency: str | None
 
     class DuplicateDeliveryReceived(Aggregate.Event):
-        pass
+        """Stripe delivered the event again. Version 2 carries the number of deliveries so
+        far: repeats are counted outside the stream and noted here at 2, 4, 8, ... so a
+        replayed delivery cannot grow the log without bound."""
+
+        class_version = 2
+        deliveries: int | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["deliveries"] = None  # one more than before
 
     @staticmethod
     def create_id(stripe_event_id: str, **_: Any) -> UUID:
@@ -52,9 +61,13 @@ class StripeEventReceipt(Aggregate):
         self.order_id = order_id
         self.deliveries = 1
 
+    def note_deliveries(self, deliveries: int) -> None:
+        if deliveries > self.deliveries:
+            self._duplicate(deliveries)
+
     @event(DuplicateDeliveryReceived)
-    def record_duplicate(self) -> None:
-        self.deliveries += 1
+    def _duplicate(self, deliveries: int | None) -> None:
+        self.deliveries = deliveries if deliveries is not None else self.deliveries + 1
 
 
 class PaymentIntentLink(Aggregate):

@@ -1,10 +1,18 @@
 """An order's payment picture as a pure function of what Stripe told us and what we did.
 
 Stripe delivers at least once and in any order, so every fact is merged into a monotone
-"latest knowledge" per Stripe object (a PaymentIntent's state by rank, a charge's largest
-amount_refunded, a refund's and a dispute's status by rank, terminal states last). Merging
-is commutative and idempotent; the status and the money figures are then derived from the
-merged knowledge, so any permutation of the same set of facts ends in the same picture.
+"latest knowledge" per Stripe object (a PaymentIntent's state by rank, a refund's and a
+dispute's status by rank, terminal states last; a charge's newest statement by Stripe's own
+`created` time). Merging is commutative and idempotent; the status and the money figures are
+then derived from the merged knowledge, so any permutation of the same set of facts ends in
+the same picture.
+
+Refunded money follows Stripe's semantics: a refund counts while it is pending or succeeded
+and stops counting when it fails or is cancelled (Stripe returns the money to the balance),
+so the refunded amount can go down. It is the newest charge statement (`amount_refunded`,
+which also covers refunds made in the Dashboard we never heard of one by one) corrected by
+what each known refund did after that statement; with no charge statement, the sum of the
+refunds themselves.
 """
 
 from __future__ import annotations
@@ -84,10 +92,13 @@ def dispute_state(stripe_status: str | None, closed_event: bool) -> str:
     return "open"
 
 
-def dispute_rank(state: str) -> tuple[int, str]:
+_DISPUTE_RANK = {"open": 0, "closed": 1, "won": 2, "lost": 3}
+
+
+def dispute_rank(state: str) -> int:
     """Closed states outrank open; between two closed ones (never both, in truth) lost wins,
     so the merge stays deterministic."""
-    return (0 if state == "open" else 1, state)
+    return _DISPUTE_RANK.get(state, 1)
 
 
 @dataclass
@@ -97,19 +108,73 @@ class Knowledge:
     intents: dict[str, str] = field(default_factory=dict)  # PaymentIntent id -> state
     intent_amounts: dict[str, int] = field(default_factory=dict)  # succeeded amount
     failure_reasons: dict[str, str] = field(default_factory=dict)
-    charges: dict[str, int] = field(default_factory=dict)  # charge id -> max amount_refunded
-    refunds: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> status, amount
+    # The newest statement of a charge's amount_refunded: (Stripe's created time, amount).
+    charge: tuple[int, int] | None = None
+    # refund id -> {"amount": int, "status": best status, "seen": {created: best status then}}
+    refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
     disputes: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> state, amount
 
 
-def merge_refund(known: dict[str, Any] | None, status: str, amount: int | None) -> dict[str, Any]:
+def merge_charge(
+    known: tuple[int, int] | None, created: int, amount_refunded: int
+) -> tuple[int, int]:
+    """The newest statement wins; two of the same second keep the larger (deterministic)."""
+    return max(known or (created, amount_refunded), (created, amount_refunded))
+
+
+def _better(status: str, other: str | None) -> str:
+    return status if other is None or REFUND_RANK[status] >= REFUND_RANK[other] else other
+
+
+def merge_refund(
+    known: dict[str, Any] | None,
+    status: str,
+    amount: int | None,
+    created: int = 0,
+    object_created: int | None = None,
+) -> dict[str, Any]:
+    """Merge one fact about a refund: `created` is the event's time, `object_created` the
+    refund's own (from then on it held money, whenever we learnt of it)."""
     if status not in REFUND_RANK:
         status = "pending"
-    amounts = [a for a in (amount, (known or {}).get("amount")) if isinstance(a, int)]
-    best = status
-    if known is not None and REFUND_RANK[known["status"]] > REFUND_RANK[status]:
-        best = known["status"]
-    return {"status": best, "amount": max(amounts) if amounts else 0}
+    known = known or {"amount": 0, "status": status, "seen": {}}
+    amounts = [a for a in (amount, known["amount"]) if isinstance(a, int)]
+    seen = dict(known["seen"])
+    seen[created] = _better(status, seen.get(created))
+    if object_created is not None:
+        seen[object_created] = _better("pending", seen.get(object_created))
+    return {
+        "amount": max(amounts) if amounts else 0,
+        "status": _better(status, known["status"]),
+        "seen": seen,
+    }
+
+
+def _counts(status: str | None) -> bool:
+    """A refund holds money back from the customer's charge while pending or succeeded."""
+    return status in ("pending", "requires_action", "succeeded")
+
+
+def _status_as_of(refund: dict[str, Any], moment: int) -> str | None:
+    best: str | None = None
+    for at, status in refund["seen"].items():
+        if at <= moment:
+            best = _better(status, best)
+    return best
+
+
+def refunded_amount(knowledge: Knowledge) -> int:
+    """What Stripe holds as refunded: the refunds we know of, each in its latest state, plus
+    what the newest charge statement holds beyond what those refunds held at its time
+    (refunds we never heard of one by one: made in the Dashboard, their events lost)."""
+    known_now = sum(r["amount"] for r in knowledge.refunds.values() if _counts(r["status"]))
+    if knowledge.charge is None:
+        return known_now
+    at, stated = knowledge.charge
+    known_then = sum(
+        r["amount"] for r in knowledge.refunds.values() if _counts(_status_as_of(r, at))
+    )
+    return known_now + max(0, stated - known_then)
 
 
 def merge_dispute(
@@ -158,8 +223,7 @@ def picture(knowledge: Knowledge, payment_intent_id: str | None, total: int) -> 
         for rid, r in sorted(knowledge.refunds.items())
         if r["status"] == "succeeded"
     }
-    # One charge pays an intent (a declined one refunds nothing): the largest is the one.
-    refunded = max(max(knowledge.charges.values(), default=0), sum(settled.values()))
+    refunded = refunded_amount(knowledge)
     return Picture(
         payment_state=best,
         amount_paid=knowledge.intent_amounts.get(best_id, total) if best == "succeeded" else 0,

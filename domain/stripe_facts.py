@@ -45,6 +45,7 @@ class StripeFact:
     currency: str | None
     status: str | None
     reason: str | None
+    object_created: int | None = None  # when Stripe created the object (a refund holds from then)
 
     @property
     def source(self) -> str:
@@ -94,4 +95,5 @@ def read_stripe_event(payload: dict[str, Any]) -> StripeFact:
         currency=currency.upper() if currency else None,
         status=_str(obj.get("status")),
         reason=reason,
+        object_created=_int(obj.get("created")),
     )

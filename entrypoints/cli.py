@@ -138,12 +138,19 @@ def serve(
     side: Side = typer.Argument(Side.gateway),
     host: str = typer.Option("127.0.0.1"),
     port: int = typer.Option(int(os.environ.get("PORT", "8000"))),
+    metrics_port: int | None = typer.Option(
+        None, help="Serve GET /metrics (Prometheus) on this port, on loopback"
+    ),
 ) -> None:
     """Serve one API (or both behind the method-routing gateway)."""
     import uvicorn
 
     settings = load_settings()  # fail fast, with one line, before uvicorn starts
     _name_connections(side.value)
+    if metrics_port is not None:
+        from web.metrics import serve_metrics
+
+        serve_metrics("127.0.0.1", metrics_port)
     target = {
         Side.command: "command_api.app:create_app",
         Side.query: "query_api.app:create_app",

@@ -3,6 +3,8 @@
 GET and HEAD go to the query app, every other method to the command app. Browser
 navigations (Accept prefers text/html) get the storefront's index.html, so the single-page
 app can use the same clean paths as the API. /docs shows both apps' routes together.
+/metrics is not served on this public port: `shop serve --metrics-port` (and `shop run`)
+serve it on a port of its own, on loopback.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from web.response_headers import ResponseHeadersMiddleware
 
 FRONTEND_DIST = Path(__file__).resolve().parent.parent / "frontend" / "dist"
 READ_METHODS = {"GET", "HEAD"}
+# Operational pages kept off the public port (served on their own port instead).
+PRIVATE_PATHS = ("/metrics",)
 
 
 def merged_openapi(command: FastAPI, query: FastAPI) -> dict[str, Any]:
@@ -67,6 +71,10 @@ class Gateway:
             return
         path: str = scope["path"]
         method: str = scope["method"]
+        if path in PRIVATE_PATHS:
+            response = JSONResponse({"detail": "not found"}, status_code=404)
+            await response(scope, receive, send)
+            return
         target = self._read_target(scope, path) if method in READ_METHODS else self.command
         await target(scope, receive, send)
 

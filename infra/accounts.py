@@ -1,48 +1,28 @@
 """The accounts table: credentials and roles, kept out of the event stream on purpose.
 
-It lives in the event store's database (the command side owns identity) and is reached
-through the event store's own connection pool (the eventsourcing datastore), so a process
-holds one pool of PostgreSQL connections, not two. Events name users by id only, so erasing
-a row here erases the person without rewriting history.
-
-The SQL is written once with `:name` parameters and adapted to the driver: psycopg's
-`%(name)s` on PostgreSQL, sqlite3's `:name` on SQLite. Ids are stored as on earlier
-releases (native UUID on PostgreSQL, 32 hex digits on SQLite), so existing tables still work.
+It lives in the event store's database (the command side owns identity; infra/
+private_store.py says how it is reached). Events name users by id only, so erasing a row
+here erases the person without rewriting history.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.postgres import PostgresDatastore
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid
 
-from domain.accounts import check_role
+from domain.accounts import Account, check_role
+from domain.errors import ConcurrentUpdate
 from domain.shop import Shop
+from infra.private_store import PrivateStore
+from infra.private_store import accounts_table as accounts_table
 from infra.schema import ACCOUNTS
 from infra.security import Passwords
 
-# What migrations/accounts/ creates (the SQL below is written by hand, per driver): the models
-# Alembic's autogenerate compares the database with.
-accounts_metadata = MetaData()
-accounts_table = Table(
-    "accounts",
-    accounts_metadata,
-    Column("id", Uuid, primary_key=True),  # native UUID on PostgreSQL, CHAR(32) on SQLite
-    Column("username", String(64), nullable=False),
-    Column("username_key", String(64), nullable=False, unique=True),
-    Column("email", String(254), nullable=False, unique=True),
-    Column("password_hash", String(128), nullable=False),
-    Column("role", String(16), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
 _COLUMNS = "id, username, email, role, password_hash"
 _BY_LOGIN = f"SELECT {_COLUMNS} FROM accounts WHERE username_key = :key OR email = :key"
 _BY_ID = f"SELECT {_COLUMNS} FROM accounts WHERE id = :id"
@@ -75,7 +55,16 @@ class User:
     role: str
 
 
-class AccountStore:
+@dataclass(frozen=True)
+class Credentials:
+    user: User | None
+    password_hash: str | None
+    # What login limits count against: the account (by username or e-mail alike), or the
+    # name given when no account has it.
+    limit_key: str
+
+
+class AccountStore(PrivateStore):
     def __init__(
         self,
         shop: Shop,
@@ -84,35 +73,10 @@ class AccountStore:
         datastore: Any = None,
     ) -> None:
         """`datastore` defaults to the event store's (its pool); tests may give another."""
+        super().__init__(datastore or getattr(shop.recorder, "datastore", None))
         self.shop = shop
         self.passwords = passwords
         self.on_role_changed = on_role_changed
-        self.datastore: Any = datastore or getattr(shop.recorder, "datastore", None)
-        if self.datastore is None:
-            raise TypeError("the accounts table needs an SQL event store (PostgreSQL or SQLite)")
-        self._postgres = isinstance(self.datastore, PostgresDatastore)
-
-    # -- SQL on the event store's pool ---------------------------------------------------------
-
-    @contextmanager
-    def _cursor(self, commit: bool) -> Iterator[Any]:
-        with self.datastore.transaction(commit=commit) as cursor:
-            yield cursor
-
-    def _sql(self, statement: str) -> str:
-        return re.sub(r":(\w+)", r"%(\1)s", statement) if self._postgres else statement
-
-    def _id(self, user_id: uuid.UUID) -> uuid.UUID | str:
-        return user_id if self._postgres else user_id.hex
-
-    def _execute(self, statement: str, params: Mapping[str, Any], commit: bool = True) -> None:
-        with self._cursor(commit) as cursor:
-            cursor.execute(self._sql(statement), dict(params))
-
-    def _first(self, statement: str, params: Mapping[str, Any]) -> Any:
-        with self._cursor(commit=False) as cursor:
-            cursor.execute(self._sql(statement), dict(params))
-            return cursor.fetchone()
 
     @staticmethod
     def _user(row: Any) -> User:
@@ -156,7 +120,7 @@ class AccountStore:
                     "email": user.email,
                     "password_hash": self.passwords.hash(password),
                     "role": role,
-                    "created_at": now if self._postgres else now.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                    "created_at": self._time(now),
                 },
             )
         except IntegrityError:
@@ -168,12 +132,33 @@ class AccountStore:
             raise
         return user, position
 
+    def credentials(self, login: str) -> Credentials:
+        """Who a username-or-email names (both name the same account), before any hash."""
+        row = self._first(_BY_LOGIN, {"key": login.strip().lower()})
+        if row is None:
+            return Credentials(None, None, f"login:{login.strip().lower()}")
+        user = self._user(row)
+        return Credentials(user, str(row["password_hash"]), f"account:{user.id}")
+
+    def check_password(self, credentials: Credentials, password: str) -> User | None:
+        """The user if the password is theirs, else None (same cost for unknown users)."""
+        if not self.passwords.verify(password, credentials.password_hash):
+            return None
+        return credentials.user
+
     def authenticate(self, login: str, password: str) -> User | None:
         """The user for a username-or-email and password, or None (same cost either way)."""
-        row = self._first(_BY_LOGIN, {"key": login.strip().lower()})
-        if not self.passwords.verify(password, row["password_hash"] if row else None):
+        return self.check_password(self.credentials(login), password)
+
+    def heal(self, user: User) -> int | None:
+        """Open the event-sourced Account of credentials whose registration stopped between
+        its two writes (a crash after the row): the next sign-in finishes it."""
+        if self.shop.find(Account, user.id) is not None:
             return None
-        return self._user(row) if row else None
+        try:
+            return self.shop.open_account(user.id, user.role)
+        except ConcurrentUpdate:
+            return None  # a concurrent sign-in healed it first
 
     def get(self, user_id: uuid.UUID) -> User | None:
         row = self._first(_BY_ID, {"id": self._id(user_id)})

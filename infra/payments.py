@@ -25,6 +25,7 @@ from application.payments import (
     WebhookSignatureError,
 )
 from infra.settings import Settings
+from infra.stripe_budget import StripeBudget
 
 __all__ = [
     "NotEmulatedError",
@@ -41,6 +42,7 @@ __all__ = [
 
 # Stripe's magic test payment methods; both behave the same on real Stripe (test mode) and on
 # localstripe. 4000000000000002 ("chargeDeclined") would *succeed* on the emulator.
+WEBHOOK_TOLERANCE_SECONDS = 300
 _TEST_PAYMENT_METHODS: dict[str, str] = {
     "success": "pm_card_visa",
     "decline": "pm_card_chargeCustomerFail",
@@ -80,29 +82,43 @@ def _intent_ref(intent: Any) -> PaymentIntentRef:
 def _refund_ref(refund: Any) -> RefundRef:
     metadata = getattr(refund, "metadata", None)
     key = metadata.to_dict().get("idempotency_key") if metadata is not None else None
+    created = getattr(refund, "created", None)
     return RefundRef(
         id=refund.id,
         amount=int(refund.amount),
         status=refund.status,
         key=key if isinstance(key, str) else None,
+        created=created if isinstance(created, int) else None,
     )
 
 
 class PaymentGateway:
     """Holds one long-lived StripeClient (connection reuse, SDK retries) built from Settings."""
 
-    def __init__(self, settings: Settings, http_client: stripe.HTTPClient | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        http_client: stripe.HTTPClient | None = None,
+        budget: StripeBudget | None = None,
+    ) -> None:
+        """`budget`: every call is counted in it (checkout and reconciliation share it)."""
         self._settings = settings
+        self._budget = budget
         base = settings.stripe_api_base
         self._client = stripe.StripeClient(
             settings.stripe_secret_key,
             # A trailing "/" on the base makes every call a 404.
             base_addresses={"api": base.rstrip("/")} if base else None,
             stripe_version=settings.stripe_api_version,
-            max_network_retries=2,
+            max_network_retries=settings.stripe_network_retries,
             # The SDK default waits 80 s for an answer; fail fast enough to answer 503 instead.
-            http_client=http_client or stripe.RequestsClient(timeout=(5, 30)),
+            http_client=http_client
+            or stripe.RequestsClient(timeout=(5, settings.stripe_timeout_seconds)),
         )
+
+    def _spend(self) -> None:
+        if self._budget is not None:
+            self._budget.spend()
 
     @property
     def is_emulated(self) -> bool:
@@ -114,6 +130,7 @@ class PaymentGateway:
         """One PaymentIntent per order; the order id is the idempotency key and in the metadata."""
         if amount <= 0:
             raise ValueError("amount must be a positive number of minor units")
+        self._spend()
         try:
             intent = self._client.v1.payment_intents.create(
                 {
@@ -132,6 +149,7 @@ class PaymentGateway:
 
     def retrieve_payment_intent(self, pi_id: str) -> PaymentIntentRef:
         """The provider's current view, for reconciling when a webhook is late or lost."""
+        self._spend()
         try:
             intent = self._client.v1.payment_intents.retrieve(pi_id)
         except stripe.StripeError as error:
@@ -140,6 +158,7 @@ class PaymentGateway:
 
     def cancel_payment_intent(self, pi_id: str, idempotency_key: str) -> PaymentIntentRef:
         """Cancel an unpaid intent (no cancellation_reason: the emulator rejects it)."""
+        self._spend()
         try:
             intent = self._client.v1.payment_intents.cancel(
                 pi_id, None, {"idempotency_key": idempotency_key}
@@ -155,6 +174,7 @@ class PaymentGateway:
         """
         if amount <= 0:
             raise ValueError("refund amount must be positive")
+        self._spend()
         try:
             refund = self._client.v1.refunds.create(
                 # The key in the metadata too: the emulator ignores idempotency keys, and a
@@ -172,6 +192,7 @@ class PaymentGateway:
 
     def list_refunds(self, pi_id: str) -> list[RefundRef]:
         """All refunds of the intent (auto-paged), for recovery and reconciliation."""
+        self._spend()
         try:
             page = self._client.v1.refunds.list({"payment_intent": pi_id, "limit": 100})
             return [_refund_ref(refund) for refund in page.auto_paging_iter()]
@@ -200,11 +221,18 @@ class PaymentGateway:
             raise _translate(error) from error
 
     def verify_webhook(self, raw_body: bytes, signature_header: str | None) -> dict[str, Any]:
-        """Check the Stripe-Signature over the raw body (300 s tolerance); the event as a dict."""
+        """Check the Stripe-Signature over the raw body (300 s tolerance, both ways: the SDK
+        refuses old timestamps only); the event as a dict."""
+        signed_at = _signed_at(signature_header)
+        if signed_at is not None and signed_at > time.time() + WEBHOOK_TOLERANCE_SECONDS:
+            raise WebhookSignatureError("the signature's timestamp is in the future")
         try:
             raw_body.decode("utf-8")  # the SDK would raise UnicodeDecodeError, not its own error
             event = self._client.construct_event(
-                raw_body, signature_header, self._settings.stripe_webhook_secret
+                raw_body,
+                signature_header,
+                self._settings.stripe_webhook_secret,
+                WEBHOOK_TOLERANCE_SECONDS,
             )
         except stripe.SignatureVerificationError as error:
             raise WebhookSignatureError(str(error)) from None
@@ -216,6 +244,15 @@ class PaymentGateway:
         if not isinstance(result.get("id"), str) or not isinstance(result.get("type"), str):
             raise WebhookSignatureError("not a Stripe event: no id or type")
         return result
+
+
+def _signed_at(signature_header: str | None) -> int | None:
+    """The `t=` of a Stripe-Signature header, if it has one that is a number."""
+    for part in (signature_header or "").split(","):
+        key, _, value = part.strip().partition("=")
+        if key == "t" and value.isascii() and value.isdigit() and len(value) < 16:
+            return int(value)
+    return None
 
 
 def sign_for_testing(payload: bytes, secret: str, timestamp: int | None = None) -> str:

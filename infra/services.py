@@ -13,7 +13,9 @@ from domain.shop import Shop
 from infra import schema
 from infra.access import AccessCache
 from infra.accounts import AccountStore
+from infra.cpu_gate import CpuGate
 from infra.db import make_engine
+from infra.deliveries import DeliveryCounter
 from infra.event_store import event_store_env
 from infra.event_store_guard import EventStoreGuard, types_registered
 from infra.images import ImageStore, image_store_for
@@ -21,6 +23,7 @@ from infra.payments import PaymentGateway
 from infra.read_store import ViewPositions
 from infra.security import Passwords
 from infra.settings import Settings
+from infra.stripe_budget import StripeBudget
 
 log = logging.getLogger("shop.services")
 
@@ -73,6 +76,8 @@ class Services:
         self.accounts = AccountStore(
             self.shop, Passwords(settings.bcrypt_rounds), on_role_changed=self.access.role_changed
         )
+        self.deliveries = DeliveryCounter(self.accounts.datastore)
+        self.cpu = CpuGate(settings.password_hash_workers or None, settings.password_queue_seconds)
         self.redis = (
             make_redis(settings.redis_url, settings.redis_timeout) if settings.redis_url else None
         )
@@ -141,9 +146,13 @@ class Services:
             return
 
     @cached_property
+    def stripe_budget(self) -> StripeBudget:
+        return StripeBudget(self.settings)
+
+    @cached_property
     def payments(self) -> PaymentGateway:
         """The Stripe gateway, built on first use (start-up needs no network)."""
-        return PaymentGateway(self.settings)
+        return PaymentGateway(self.settings, budget=self.stripe_budget)
 
     @cached_property
     def images(self) -> ImageStore:
@@ -155,6 +164,7 @@ class Services:
         if self.event_store_guard is not None:
             self.event_store_guard.close()
         self.access.stop()
+        self.cpu.close()
         self.shop.close()
         self.read_engine.dispose()
         if self.redis is not None:

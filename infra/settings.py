@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     jwt_lifetime_seconds: int = Field(default=3600, gt=0, le=7 * 24 * 3600)
     # bcrypt cost; 12 is the production default, tests may lower it to keep the suite fast.
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)
+    # Password hashes run in a pool of this many threads (0: one per CPU); a sign-in whose
+    # hash could not start within PASSWORD_QUEUE_SECONDS is refused at once with 503.
+    password_hash_workers: int = Field(default=0, ge=0, le=64)
+    password_queue_seconds: float = Field(default=3.0, gt=0, le=60)
     cors_origins: Annotated[list[str], NoDecode] = []
     currency: str = "EUR"
 
@@ -55,6 +59,11 @@ class Settings(BaseSettings):
     stripe_api_version: str = "2024-06-20"
     # Declares that STRIPE_API_BASE is the emulator even off loopback (the compose dev profile).
     stripe_emulator: bool = False
+    # Seconds to wait for Stripe's answer, and how often the SDK retries a call that failed on
+    # the network (with the same idempotency key); past them a money command records that its
+    # outcome is unknown, and a retry with the same key learns it.
+    stripe_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    stripe_network_retries: int = Field(default=2, ge=0, le=5)
 
     # An order not paid within this many seconds is cancelled and its stock returned
     # (by the worker's expiry policy); 0 keeps unpaid orders until someone cancels them.
@@ -98,6 +107,11 @@ class Settings(BaseSettings):
     image_s3_endpoint_url: str | None = None
     image_s3_region: str | None = None
 
+    # Stripe's request rate limit per second (test mode 25, live mode 100), and the share of
+    # it reconciliation may use; checkout's calls count against the same budget.
+    stripe_rate_limit: int = Field(default=25, ge=1, le=10000)
+    reconcile_stripe_share: float = Field(default=0.2, gt=0, le=1)
+
     # -- hardening: bounded waits, limits (README: "Timeouts, limits and headers") -----------
     # Server-side statement time-out on PostgreSQL; a connection checked out longer than
     # this plus DB_LOCK_TIMEOUT (a server that stopped answering) is cut by the watchdog.
@@ -116,6 +130,7 @@ class Settings(BaseSettings):
     rate_limit_login_account: str = "10/minute"
     rate_limit_register: str = "10/minute"
     rate_limit_refresh: str = "60/minute"
+    # Webhook deliveries that fail their signature check (signed ones are never limited).
     rate_limit_webhook: str = "600/minute"
     rate_limit_dev: str = "60/minute"
     # The client is the peer address; with a trusted proxy in front (nginx), the address that

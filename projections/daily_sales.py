@@ -9,9 +9,10 @@ the same rule (projections/order_status.py), so arrival order never shows here e
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Column, Index, String, Table, Uuid
+from sqlalchemy import BigInteger, Boolean, Column, Index, String, Table, Text, Uuid
 
 from domain.orders import Order
 from infra.read_store import views_metadata
@@ -37,6 +38,10 @@ sales_orders = Table(
     Column("fulfilled", Boolean, nullable=False, default=False),
     Column("stock_shortfall", Boolean, nullable=False, default=False),
     Column("holds_stock", Boolean, nullable=False, default=True),
+    # Each dispute's state and amount (JSON), and the money lost to lost ones: revenue is
+    # what was paid less refunds and lost disputes.
+    Column("disputes", Text, nullable=False, default="{}"),
+    Column("amount_lost", BigInteger, nullable=False, default=0),
     Index("ix_sales_orders_day_status", "day", "status"),
 )
 
@@ -45,8 +50,9 @@ class DailySalesView(StatusInputs, SqlProjection):
     name = "daily_sales"
     tables = (sales_orders,)
     # 2: the status derived like the orders view's (payment state, cancelled, fulfilled, a
-    # stock shortfall, refunds); a worker of this version rebuilds an older view blue/green.
-    version = 2
+    # stock shortfall, refunds). 3: disputes and the money they lost. A worker of this
+    # version rebuilds an older view blue/green.
+    version = 3
 
     def plan(self, event: Any, plan: Plan) -> None:
         if isinstance(event, Order.OrderPlaced):
@@ -69,7 +75,12 @@ class DailySalesView(StatusInputs, SqlProjection):
             fulfilled=False,
             stock_shortfall=False,
             holds_stock=True,
+            disputes="{}",
+            amount_lost=0,
         )
+
+    def _row(self, view: ViewBatch, event: Any) -> Mapping[str, Any] | None:
+        return view.row(sales_orders, event.originator_id)
 
     def _set(self, view: ViewBatch, event: Any, **values: Any) -> None:
         row = view.row(sales_orders, event.originator_id)

@@ -4,6 +4,7 @@ the daily-sales view), and the one rule that derives it: the aggregate's own
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,6 +34,37 @@ class StatusInputs:
 
     def _fulfilled_values(self, event: Any) -> dict[str, Any]:
         return {"fulfilled": True}
+
+    def _row(self, view: ViewBatch, event: Any) -> Mapping[str, Any] | None:
+        raise NotImplementedError
+
+    def _dispute_values(self, summary: str, disputes: str, lost: int) -> dict[str, Any]:
+        """The columns a view keeps of the disputes (all: their JSON and the money lost)."""
+        return {"disputes": disputes, "amount_lost": lost}
+
+    @handles(Order.DisputeOpened)
+    def _dispute_opened(self, view: ViewBatch, event: Any, position: int) -> None:
+        self._dispute(view, event, "open", event.amount)
+
+    @handles(Order.DisputeClosed)
+    def _dispute_closed(self, view: ViewBatch, event: Any, position: int) -> None:
+        self._dispute(view, event, event.outcome[:32], event.amount)
+
+    def _dispute(self, view: ViewBatch, event: Any, state: str, amount: int | None) -> None:
+        row = self._row(view, event)
+        if row is None:
+            return
+        disputes = json.loads(row["disputes"] or "{}")
+        earlier = disputes.get(event.dispute_id, {})
+        disputes[event.dispute_id] = {
+            "state": state,
+            "amount": amount if amount is not None else earlier.get("amount", 0),
+        }
+        states = [d["state"] for d in disputes.values()]
+        summary = next((s for s in ("lost", "open") if s in states), state)
+        lost = sum(d["amount"] for d in disputes.values() if d["state"] == "lost")
+        text = json.dumps(disputes, sort_keys=True)
+        self._set(view, event, **self._dispute_values(summary, text, lost))
 
     @handles(Order.ReservationReleased)
     def _released(self, view: ViewBatch, event: Any, position: int) -> None:

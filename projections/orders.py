@@ -30,6 +30,7 @@ from projections.base import SqlProjection, handles
 from projections.batch import Plan, ViewBatch
 from projections.order_status import StatusInputs, derived_status
 from projections.order_summaries import summarize
+from projections.refund_trail import RefundTrail, open_question
 
 # MySQL's TEXT stops at 64 KB: an order's lines and an event's data get MEDIUMTEXT there.
 LongText = Text().with_variant(mysql.MEDIUMTEXT(), "mysql")
@@ -60,6 +61,11 @@ orders = Table(
     Column("fulfilled", Boolean, nullable=False, default=False),
     Column("stock_shortfall", Boolean, nullable=False, default=False),
     Column("lines", LongText, nullable=False),
+    # Refunds as far as the events tell (JSON: ours by refund id with state and Stripe id,
+    # Stripe's by id with status, the newest charge statement), and whether the order has a
+    # question only Stripe can answer: reconciliation asks about these orders, not all.
+    Column("refunds", LongText, nullable=False, default="{}"),
+    Column("open_question", Boolean, nullable=False, default=False, index=True),
     Column("version", Integer, nullable=False),
     Column("placed_position", BigInteger, nullable=False, index=True),
     Column("created_at", UTCDateTime, nullable=False),
@@ -126,8 +132,9 @@ class OrderViews(StatusInputs, SqlProjection):
     name = "orders"
     # 2: holds_stock and the history's source. 3: the status derived from payment_state,
     # cancelled, fulfilled, stock_shortfall and amount_refunded (needs_stock); disputes and
-    # amount_lost. A worker of this version rebuilds an older view blue/green.
-    version = 3
+    # amount_lost. 4: refunds and open_question. A worker of this version rebuilds an older
+    # view blue/green.
+    version = 4
     tables = (orders, order_history, payment_timeline, stripe_receipts)
 
     def plan(self, event: Any, plan: Plan) -> None:
@@ -192,8 +199,19 @@ class OrderViews(StatusInputs, SqlProjection):
         if row is None:
             return
         values.update(version=event.originator_version, updated_at=event.timestamp)
-        values["status"] = derived_status({**row, **values})
+        merged = {**row, **values}
+        values["status"] = derived_status(merged)
+        values["open_question"] = open_question(values["status"], merged)
         view.update(orders, event.originator_id, **values)
+
+    def _refunds(self, view: ViewBatch, event: Any, change: Any) -> None:
+        """Apply `change` to the order's refunds JSON, then set the row as usual."""
+        row = view.row(orders, event.originator_id)
+        if row is None:
+            return
+        refunds = RefundTrail.of(row["refunds"])
+        change(refunds)
+        self._set(view, event, refunds=refunds.dumps())
 
     @handles(Order.OrderPlaced)
     def _placed(self, view: ViewBatch, event: Any, position: int) -> None:
@@ -216,6 +234,8 @@ class OrderViews(StatusInputs, SqlProjection):
             fulfilled=False,
             stock_shortfall=False,
             lines=json.dumps(event.lines),
+            refunds="{}",
+            open_question=False,
             version=event.originator_version,
             placed_position=position,
             created_at=event.timestamp,
@@ -226,47 +246,47 @@ class OrderViews(StatusInputs, SqlProjection):
     def _intent(self, view: ViewBatch, event: Any, position: int) -> None:
         self._set(view, event, payment_intent_id=event.payment_intent_id)
 
-    @handles(
-        Order.StripeEventReceived,
-        Order.RefundRequested,
-        Order.RefundSubmitted,
-        Order.RefundFailed,
-        Order.RefundOutcomeUnknown,
-    )
-    def _touched(self, view: ViewBatch, event: Any, position: int) -> None:
-        self._set(view, event)
+    @handles(Order.StripeEventReceived)
+    def _stripe_fact(self, view: ViewBatch, event: Any, position: int) -> None:
+        self._refunds(view, event, lambda trail: trail.stripe_fact(event))
+
+    @handles(Order.RefundRequested)
+    def _refund_requested(self, view: ViewBatch, event: Any, position: int) -> None:
+        self._refunds(view, event, lambda trail: trail.ours_now(event.refund_id, "requested"))
+
+    @handles(Order.RefundSubmitted)
+    def _refund_submitted(self, view: ViewBatch, event: Any, position: int) -> None:
+        self._refunds(
+            view,
+            event,
+            lambda trail: trail.ours_now(event.refund_id, "submitted", event.stripe_refund_id),
+        )
+
+    @handles(Order.RefundFailed)
+    def _refund_failed(self, view: ViewBatch, event: Any, position: int) -> None:
+        self._refunds(view, event, lambda trail: trail.ours_now(event.refund_id, "failed"))
+
+    @handles(Order.RefundOutcomeUnknown)
+    def _refund_unknown(self, view: ViewBatch, event: Any, position: int) -> None:
+        self._refunds(view, event, lambda trail: trail.ours_now(event.refund_id, "unknown"))
 
     def _fulfilled_values(self, event: Any) -> dict[str, Any]:
         return {"fulfilled": True, "tracking_note": event.tracking_note}
 
-    @handles(Order.DisputeOpened)
-    def _dispute_opened(self, view: ViewBatch, event: Any, position: int) -> None:
-        self._dispute(view, event, "open", event.amount)
-
-    @handles(Order.DisputeClosed)
-    def _dispute_closed(self, view: ViewBatch, event: Any, position: int) -> None:
-        self._dispute(view, event, event.outcome[:32], event.amount)
-
-    def _dispute(self, view: ViewBatch, event: Any, state: str, amount: int | None) -> None:
+    @handles(Order.RefundSettled)
+    def _refunded(self, view: ViewBatch, event: Any, position: int) -> None:
         row = view.row(orders, event.originator_id)
         if row is None:
             return
-        disputes = json.loads(row["disputes"] or "{}")
-        earlier = disputes.get(event.dispute_id, {})
-        disputes[event.dispute_id] = {
-            "state": state,
-            "amount": amount if amount is not None else earlier.get("amount", 0),
-        }
-        states = [d["state"] for d in disputes.values()]
-        summary = next((s for s in ("lost", "open") if s in states), state)
-        lost = sum(d["amount"] for d in disputes.values() if d["state"] == "lost")
-        self._set(
-            view,
-            event,
-            disputes=json.dumps(disputes, sort_keys=True),
-            dispute=summary,
-            amount_lost=lost,
-        )
+        trail = RefundTrail.of(row["refunds"])
+        trail.settled(event.settled_refunds)
+        self._set(view, event, amount_refunded=event.amount_refunded, refunds=trail.dumps())
+
+    def _row(self, view: ViewBatch, event: Any) -> Mapping[str, Any] | None:
+        return view.row(orders, event.originator_id)
+
+    def _dispute_values(self, summary: str, disputes: str, lost: int) -> dict[str, Any]:
+        return {"disputes": disputes, "dispute": summary, "amount_lost": lost}
 
     # -- Stripe deliveries: the payment timeline ----------------------------------------------
 
@@ -297,7 +317,14 @@ class OrderViews(StatusInputs, SqlProjection):
         event: Any,
         duplicate: bool,
     ) -> None:
-        note = " (duplicate delivery, ignored)" if duplicate else ""
+        deliveries = getattr(event, "deliveries", None)
+        note = ""
+        if duplicate:
+            note = (
+                f" (delivered {deliveries} times; repeats ignored)"
+                if deliveries
+                else " (duplicate delivery, ignored)"
+            )
         source = source_of(receipt["stripe_event_id"])
         if source != "stripe":
             note += " (found by reconciliation with Stripe)"

@@ -1,10 +1,13 @@
 """A deadline on every request: an answer has begun within REQUEST_TIMEOUT seconds, or the
-client gets 503 with Retry-After.
+client gets 503 with Retry-After (a read: nothing happened, try again) or 504 (a command:
+its outcome is not known yet, so "try again" would be wrong advice).
 
 Each store call has its own, shorter time-out; this is the bound that holds whatever hangs
 (a pool whose every connection is stuck, a retry loop inside a library). A blocking handler
-cannot be stopped in its thread: it finishes (or fails) on its own time-outs, and whatever
-it would still send is dropped.
+cannot be stopped in its thread: it goes on to a recorded outcome on its own time-outs (a
+refund recorded as submitted, failed or unknown; an order placed), and whatever it would
+still send is dropped. The client learns that outcome by retrying with the same
+Idempotency-Key (every money command is named by one, given or derived).
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from web.errors import unavailable_response
+from web.errors import outcome_unknown_response, unavailable_response
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 log = logging.getLogger("shop.http")
 
@@ -53,7 +58,10 @@ class RequestDeadlineMiddleware:
         task.cancel()
         task.add_done_callback(_retrieve)
         log.warning("%s %s: no answer within %g s", scope["method"], scope["path"], self.timeout)
-        response = unavailable_response(f"no answer within {self.timeout:g} s; try again")
+        if scope["method"] in SAFE_METHODS:
+            response = unavailable_response(f"no answer within {self.timeout:g} s; try again")
+        else:
+            response = outcome_unknown_response(self.timeout)
         await response(scope, receive, send)
 
 

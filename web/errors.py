@@ -17,6 +17,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from pymysql.err import InterfaceError as PyMySQLInterfaceError
+from pymysql.err import OperationalError as PyMySQLOperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import InterfaceError as SqlInterfaceError
@@ -33,6 +35,7 @@ from domain.errors import (
     VersionRequired,
 )
 from infra.access import AccessUnavailable
+from infra.cpu_gate import Overloaded
 
 log = logging.getLogger("shop.http")
 
@@ -94,6 +97,24 @@ def unavailable_response(detail: str, retry_after: int = RETRY_AFTER_SECONDS) ->
     )
 
 
+def outcome_unknown_response(timeout: float) -> JSONResponse:
+    """A command whose answer had not begun by its deadline: it may still take effect."""
+    return JSONResponse(
+        error_body(
+            f"no answer within {timeout:g} s: the outcome is unknown; retry with the same"
+            " Idempotency-Key to learn it (it will not be done twice)"
+        ),
+        status_code=504,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+# Every command can answer 504 (its deadline passed, its outcome unknown yet).
+COMMAND_RESPONSES: dict[int | str, dict[str, Any]] = {
+    504: {"model": ErrorOut, "description": "Outcome unknown: retry with the same key"}
+}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
@@ -110,6 +131,12 @@ def install_error_handlers(app: FastAPI) -> None:
     for error in (StoreOperationalError, StoreInterfaceError, ConnectionError, TimeoutError):
         app.add_exception_handler(error, _unavailable)
     app.add_exception_handler(AccessUnavailable, _unavailable)
+    # The async drivers' own errors when a pooled connection was closed under them: raised
+    # unwrapped by aiomysql, and as a RuntimeError by uvloop's transport.
+    app.add_exception_handler(PyMySQLOperationalError, _unavailable)
+    app.add_exception_handler(PyMySQLInterfaceError, _unavailable)
+    app.add_exception_handler(RuntimeError, _runtime_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Overloaded, _overloaded)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)
 
 
@@ -178,6 +205,24 @@ async def _unavailable(request: Request, error: Exception) -> JSONResponse:
         first_line = (str(error).splitlines() or [""])[0]
         log.warning("dependency unavailable (%s): %s", kind, first_line)
     return unavailable_response("a storage service is unavailable; try again shortly")
+
+
+def is_closed_connection(error: BaseException) -> bool:
+    """uvloop's RuntimeError for a write on a transport that closed under the driver."""
+    text = str(error)
+    return isinstance(error, RuntimeError) and (
+        "unable to perform operation on" in text or "closed=True" in text
+    )
+
+
+async def _runtime_error(request: Request, error: RuntimeError) -> JSONResponse:
+    if is_closed_connection(error):
+        return await _unavailable(request, error)
+    return await _unexpected(request, error)
+
+
+async def _overloaded(request: Request, error: Overloaded) -> JSONResponse:
+    return unavailable_response(str(error), error.retry_after)
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -53,6 +53,13 @@ class MetricsMiddleware:
 metrics_router = APIRouter(tags=["operations"])
 
 
+def serve_metrics(host: str, port: int) -> None:
+    """This process's metrics on a port of their own (a thread), off the public port."""
+    from prometheus_client import start_http_server
+
+    start_http_server(port, addr=host)
+
+
 @metrics_router.get("/metrics", include_in_schema=False)
 async def metrics() -> Response:
     """This process's metrics in Prometheus's text format (both apps, in the gateway)."""

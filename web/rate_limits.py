@@ -61,6 +61,24 @@ class RateLimits:
                 return last
         return request.client.host if request.client else "unknown"
 
+    async def check(self, name: str, key: str) -> None:
+        """429 if `key` is already over limit `name`, without counting this request (a limit
+        that counts only failures checks first, then hits on a failure)."""
+        item = self.items[name]
+        try:
+            allowed = await self.limiter.test(item, name, key)
+            if allowed:
+                return
+            reset = (await self.limiter.get_window_stats(item, name, key))[0]
+        except Exception:
+            return  # the counter store is down: hit() logs it
+        retry_after = max(1, math.ceil(reset - time.time()))
+        raise HTTPException(
+            429,
+            f"too many requests; try again in {retry_after} s",
+            headers={"Retry-After": str(retry_after)},
+        )
+
     async def hit(self, name: str, key: str) -> None:
         """Count one request against `name` for `key`; 429 if it is over the limit."""
         item = self.items[name]

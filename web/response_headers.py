@@ -41,6 +41,11 @@ SECURITY_HEADERS = {
 }
 
 
+# Pages of ours that are not API JSON: documentation (revalidated, the API changes with each
+# release) and metrics (never kept).
+UNCACHED_PATHS = {"/docs": "no-cache", "/redoc": "no-cache", "/metrics": "no-store"}
+
+
 class ResponseHeadersMiddleware:
     """Adds what an answer lacks (idempotent: the gateway and the apps may both apply it)."""
 
@@ -51,11 +56,15 @@ class ResponseHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        docs = scope.get("path") == "/docs"
+        path = scope.get("path")
+        docs = path == "/docs"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                add_headers(MutableHeaders(scope=message), docs, scope.get("scheme") == "https")
+                headers = MutableHeaders(scope=message)
+                add_headers(headers, docs, scope.get("scheme") == "https")
+                if path in UNCACHED_PATHS:
+                    headers.setdefault("Cache-Control", UNCACHED_PATHS[path])
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

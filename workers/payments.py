@@ -9,6 +9,12 @@ process died is settled within a minute. Reconciliation compares every
 open order with Stripe (application/reconciliation.py) and appends what a lost webhook
 left out. Both only append facts through the workflows: a round cut short by a crash or an
 outage is simply done again.
+
+Reconciliation asks Stripe only about orders with an open question (the orders view's
+`open_question`: unpaid with a PaymentIntent, a refund without Stripe's outcome, a pending
+refund at Stripe, a charge statement the known refunds do not explain), a page at a time,
+renewing its lease after every page, and paces itself to its share of the Stripe request
+budget that checkout draws on too (infra/stripe_budget.py).
 """
 
 from __future__ import annotations
@@ -33,19 +39,22 @@ from workers.lease import Lease
 
 log = logging.getLogger("shop.payments")
 
-# Orders that can no longer change at Stripe in a way the shop acts on.
-FINAL = ("cancelled", "refunded")
 PAGE = 200
+# Stripe requests reconciling one order costs (its PaymentIntent, its refunds).
+ORDER_CALLS = 2
 # The worker reconciles what changed in this window; Stripe retries a webhook for three days.
 LOOKBACK = timedelta(days=3)
 
 
-def open_orders(services: Services, since: datetime | None = None) -> Iterator[UUID]:
-    """Orders not final (placed at or after `since`), oldest first, read a page at a time."""
+def open_orders(
+    services: Services, since: datetime | None = None, lease: Lease | None = None
+) -> Iterator[UUID]:
+    """Orders with an open question (changed at or after `since`), oldest first, a page at a
+    time; with a lease, renewed after each page (a lost lease ends the round)."""
     after = -1
     while True:
         query = select(orders.c.id, orders.c.placed_position).where(
-            orders.c.status.not_in(FINAL), orders.c.placed_position > after
+            orders.c.open_question.is_(True), orders.c.placed_position > after
         )
         if since is not None:
             query = query.where(orders.c.updated_at >= since)
@@ -53,6 +62,9 @@ def open_orders(services: Services, since: datetime | None = None) -> Iterator[U
             page = conn.execute(query.order_by(orders.c.placed_position).limit(PAGE)).all()
         yield from (row.id for row in page)
         if len(page) < PAGE:
+            return
+        if lease is not None and not lease.renew():
+            log.warning("reconciliation: lease lost to another worker; round ends here")
             return
         after = page[-1].placed_position
 
@@ -65,13 +77,18 @@ class ReconcileReport:
 
 
 def reconcile(
-    services: Services, since: datetime | None = None, now: datetime | None = None
+    services: Services,
+    since: datetime | None = None,
+    now: datetime | None = None,
+    lease: Lease | None = None,
 ) -> ReconcileReport:
-    """Reconcile every open order (changed since `since`); one order's failure is reported,
-    not fatal to the rest. `now` decides which unresolved refunds are past their grace."""
+    """Reconcile every order with an open question (changed since `since`); one order's
+    failure is reported, not fatal to the rest. `now` decides which unresolved refunds are
+    past their grace. Each order waits for reconciliation's share of the Stripe budget."""
     report = ReconcileReport()
-    for order_id in open_orders(services, since):
+    for order_id in open_orders(services, since, lease):
         report.checked += 1
+        services.stripe_budget.wait_for_share(ORDER_CALLS)
         try:
             result = reconcile_order(services.shop, services.payments, order_id, now)
         except (PaymentError, DomainError) as error:
@@ -131,7 +148,8 @@ class PaymentRecovery:
         self.recover_once(now)
         if time.monotonic() - self._reconciled_at >= self.reconcile_every:
             self._reconciled_at = time.monotonic()
-            report = reconcile(self.services, (now or datetime.now(UTC)) - LOOKBACK, now)
+            since = (now or datetime.now(UTC)) - LOOKBACK
+            report = reconcile(self.services, since, now, self.lease)
             if report.changed or report.errors:
                 log.info(
                     "reconciled %d open order(s): %d changed, %d not reachable",

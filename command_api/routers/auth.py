@@ -44,7 +44,9 @@ def register(body: RegisterIn, services: ServicesDep, response: Response) -> Use
     if problem:
         raise InvalidInput("password", problem)
     try:
-        user, position = services.accounts.register(body.username, str(body.email), body.password)
+        user, position = services.cpu.run_sync(
+            lambda: services.accounts.register(body.username, str(body.email), body.password)
+        )
     except AccountTaken as error:
         raise HTTPException(409, str(error)) from None
     set_position(response, position)
@@ -55,16 +57,25 @@ def register(body: RegisterIn, services: ServicesDep, response: Response) -> Use
 async def login(
     body: LoginIn, services: ServicesDep, request: Request, response: Response
 ) -> TokenOut:
-    """Limited per client and per account named (each attempt costs a bcrypt hash).
+    """Limited per client, and per account for failures only (its username and e-mail are
+    one account), so nobody can lock a known user out with wrong passwords of their own.
+    The hash runs in the bounded CPU pool: under a storm, what cannot start in time is
+    refused at once (503) instead of queued past its deadline.
 
     The access token is in the body (the storefront keeps it in memory); a refresh token goes
     into an httpOnly cookie that only POST /auth/refresh receives."""
-    await limits_of(request).hit("login_account", body.username.strip().lower())
-    user = await run_in_threadpool(services.accounts.authenticate, body.username, body.password)
+    limits = limits_of(request)
+    credentials = await run_in_threadpool(services.accounts.credentials, body.username)
+    await limits.check("login_account", credentials.limit_key)
+    user = await services.cpu.run(
+        lambda: services.accounts.check_password(credentials, body.password)
+    )
     if user is None:
+        await limits.hit("login_account", credentials.limit_key)
         raise HTTPException(
             401, "wrong username or password", headers={"WWW-Authenticate": "Bearer"}
         )
+    await run_in_threadpool(services.accounts.heal, user)
     settings = services.settings
     refresh, session = issue_refresh_token(settings, user.id)
     https = request.url.scheme == "https" or (

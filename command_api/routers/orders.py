@@ -3,9 +3,10 @@ unpaid). Stripe is asked first where money moves; the order state then follows i
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 
 from application.cancellation import cancel_unpaid_order
 from application.payments import PaymentError
@@ -14,12 +15,18 @@ from command_api.payment_errors import provider_error
 from command_api.schemas import FulfilIn, OrderStateOut, RefundIn, RefundOut
 from web.app import ServicesDep
 from web.auth import AdminUser, CurrentUser
-from web.headers import IdempotencyKey, set_position
+from web.errors import ErrorOut
+from web.headers import IdempotencyKey, expected_version, set_position
 
 router = APIRouter(tags=["orders"])
 
 
-@router.post("/orders/{order_id}/refunds", status_code=202, response_model=RefundOut)
+@router.post(
+    "/orders/{order_id}/refunds",
+    status_code=202,
+    response_model=RefundOut,
+    responses={502: {"model": ErrorOut, "description": "Stripe refused the refund"}},
+)
 def refund(
     order_id: UUID,
     body: RefundIn,
@@ -27,14 +34,18 @@ def refund(
     services: ServicesDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
+    seen_version: Annotated[int | None, Depends(expected_version)] = None,
 ) -> RefundOut:
-    if idempotency_key is not None:
-        # The same key with another amount is a mistake (422), not a retry to report.
-        order = services.shop.order_for(order_id)
-        order.check_refund_key(refund_id_for(order_id, idempotency_key), body.amount)
+    """Refund an amount of a paid order. Named by the Idempotency-Key, or else by If-Match
+    (the order version the admin saw) and the amount; neither is a 428. A retry reports the
+    refund it names: `submitted`, `failed`, or `requested` while its first request still
+    waits for Stripe."""
+    refund_id = refund_id_for(order_id, idempotency_key, seen_version, body.amount)
+    # The same key with another amount is a mistake (422), not a retry to report.
+    services.shop.order_for(order_id).check_refund_key(refund_id, body.amount)
     try:
         result = refund_order(
-            services.shop, services.payments, order_id, body.amount, str(admin.id), idempotency_key
+            services.shop, services.payments, order_id, body.amount, str(admin.id), refund_id
         )
     except PaymentError as error:
         raise provider_error(error) from None

@@ -797,14 +797,10 @@ export const api = {
   /** Staff only (403 for shoppers, their own orders included). */
   orderPayments: (id: Id, signal?: AbortSignal) =>
     get<PaymentTimeline>(`/orders/${seg(id)}/payments`, undefined, signal),
-  /** 202: the refund is sent to Stripe; the order changes when Stripe's refund webhook arrives. */
-  refund: (id: Id, amount: number, idempotencyKey?: string) =>
-    send<RefundResponse>(
-      'POST',
-      `/orders/${seg(id)}/refunds`,
-      { amount },
-      idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : undefined,
-    ),
+  /** 202: Stripe has the refund (or, state "requested", it is still being asked). The key
+   * names the refund: retrying with it reports the same refund, never a second one. */
+  refund: (id: Id, amount: number, idempotencyKey: string) =>
+    send<RefundResponse>('POST', `/orders/${seg(id)}/refunds`, { amount }, { 'Idempotency-Key': idempotencyKey }),
   fulfil: (id: Id, trackingNote?: string) =>
     send<OrderState>('POST', `/orders/${seg(id)}/fulfil`, trackingNote ? { tracking_note: trackingNote } : {}),
   cancel: (id: Id) => send<OrderState>('POST', `/orders/${seg(id)}/cancel`),

@@ -7,9 +7,9 @@ from infra.schema import ACCOUNTS, run_env
 
 
 def code_schema() -> MetaData:
-    from infra.accounts import accounts_metadata
+    from infra.private_store import private_metadata
 
-    return accounts_metadata
+    return private_metadata
 
 
 run_env(context, ACCOUNTS, code_schema)

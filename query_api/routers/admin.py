@@ -54,7 +54,11 @@ async def admin_summary(
                     sales_orders.c.status,
                     sales_orders.c.currency,
                     func.count().label("orders"),
-                    func.sum(sales_orders.c.total - sales_orders.c.amount_refunded).label("net"),
+                    func.sum(
+                        sales_orders.c.total
+                        - sales_orders.c.amount_refunded
+                        - sales_orders.c.amount_lost
+                    ).label("net"),
                 )
                 .where(sales_orders.c.day >= days[0].isoformat())
                 .group_by(sales_orders.c.day, sales_orders.c.status, sales_orders.c.currency)

@@ -84,7 +84,11 @@ def _shop_with_history(shop: ShopUnderTest) -> tuple[list[Visit], dict[str, str]
     assert confirmed.status_code == 202, confirmed.text
     wait_for_order(shop, paid, {"paid"})
     admin_auth = shop.admin()
-    refund = shop.http.post(f"/orders/{paid}/refunds", json={"amount": 500}, headers=admin_auth)
+    refund = shop.http.post(
+        f"/orders/{paid}/refunds",
+        json={"amount": 500},
+        headers={**admin_auth, "Idempotency-Key": "pages-refund"},
+    )
     assert refund.status_code == 202, refund.text
     note = "Parcel " + "1234567890" * 12
     fulfil = shop.http.post(

@@ -217,7 +217,11 @@ def test_order_page_follows_fulfilment_and_refunds_without_reload(
     expect(page.get_by_test_id("order-status")).to_have_text("Paid")
 
     admin = shop.admin()
-    refunded = shop.http.post(f"/orders/{order_id}/refunds", json={"amount": 250}, headers=admin)
+    refunded = shop.http.post(
+        f"/orders/{order_id}/refunds",
+        json={"amount": 250},
+        headers={**admin, "Idempotency-Key": "shop-refund"},
+    )
     assert refunded.status_code == 202, refunded.text
     expect(history_entry(page, "RefundSubmitted")).to_contain_text(
         "Refund of €2.50 sent", timeout=LIVE_WAIT_MS

@@ -7,7 +7,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tests.support.servers import ShopUnderTest
-from tests.support.shopping import pay, person, place_order, read_json, staff
+from tests.support.shopping import (
+    deliver,
+    dispute_object,
+    pay,
+    person,
+    place_order,
+    read_json,
+    staff,
+    stripe_event,
+)
 
 
 def test_summary_counts_today_and_names_what_needs_attention(shop: ShopUnderTest) -> None:
@@ -58,3 +67,13 @@ def test_a_paid_order_is_revenue_by_status(shop: ShopUnderTest) -> None:
     summary = read_json(shop, "/admin/summary", position, admin)
     assert summary["today"]["revenue"] == [{"currency": "EUR", "amount": 2000}]
     assert summary["today"]["by_status"] == {"paid": 1}
+
+
+def test_revenue_is_net_of_refunds_and_lost_disputes(shop: ShopUnderTest) -> None:
+    order = place_order(shop, price=2000, quantity=1)
+    pay(shop, order)
+    lost = dispute_object(order, "dp_lost", "lost")
+    closed = deliver(shop, stripe_event("charge.dispute.closed", lost))
+    assert closed.status_code == 200, closed.text
+    summary = read_json(shop, "/admin/summary", closed, staff(shop, "admin"))
+    assert summary["today"]["revenue"] == [{"currency": "EUR", "amount": 0}]

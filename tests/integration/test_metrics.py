@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.servers import ShopUnderTest, free_port
+from tests.support.servers import ShopUnderTest, free_port, serve
 from workers.health import serve_health
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "deploy" / "grafana-dashboard.json"
@@ -53,10 +53,15 @@ def test_gateway_and_worker_metrics_and_the_dashboard(shop: ShopUnderTest) -> No
     assert shop.http.get(f"/products/{uuid.uuid4()}").status_code == 404
     assert shop.http.get(f"/no/such/path/{uuid.uuid4()}").status_code == 404
 
-    gateway = shop.http.get("/metrics")
-    assert gateway.status_code == 200
-    assert gateway.headers["content-type"].startswith("text/plain")
-    text = gateway.text
+    # Not on the public port (shop serve --metrics-port serves them on loopback) ...
+    assert shop.http.get("/metrics").status_code == 404
+    # ... but from each API process, which a scraper reaches inside the network.
+    with serve(shop.gateway.query) as api:
+        scraped_api = httpx.get(f"{api}/metrics", timeout=10)
+    assert scraped_api.status_code == 200
+    assert scraped_api.headers["content-type"].startswith("text/plain")
+    assert scraped_api.headers["cache-control"] == "no-store"
+    text = scraped_api.text
     route = "/products/{product_id}"
     assert sample(
         text, "shop_http_requests_total", app="query", method="GET", route=route, status="200"

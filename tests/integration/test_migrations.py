@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from entrypoints.cli import app
 from infra import schema
-from infra.accounts import accounts_metadata
 from infra.db import make_engine
+from infra.private_store import private_metadata as accounts_metadata
 from infra.read_store import projection_positions
 from infra.security import Passwords
 from infra.services import Services, StoresNotReady

@@ -13,6 +13,7 @@ import pytest
 
 from infra.settings import Settings
 from tests.support.servers import ShopUnderTest, start_shop
+from tests.support.shopping import deliver, stripe_event
 
 WINDOW = "3/10 seconds"  # a moving window: the 4th within 10 s is refused
 
@@ -106,3 +107,36 @@ def test_the_forwarded_address_counts_only_behind_a_trusted_proxy(settings: Sett
             assert login(shop, f"nobody{n}", f"192.0.2.{n}").status_code == 401
         # A client cannot escape its limit by claiming other addresses.
         assert_limited(login(shop, "nobody3", "192.0.2.3"))
+
+
+def test_only_failures_count_and_username_and_email_are_one_account(
+    limited: ShopUnderTest,
+) -> None:
+    account = limited.register(password="correct horse")
+    name = account["username"]
+    # Signing in, however often, never locks the owner out.
+    for n in range(6):
+        right = limited.http.post(
+            "/login",
+            json={"username": name, "password": "correct horse"},
+            headers={"X-Forwarded-For": f"192.0.2.{10 + n}"},
+        )
+        assert right.status_code == 200, right.text
+    # Wrong guesses by username and by e-mail count against the same account.
+    assert login(limited, name, "192.0.2.30").status_code == 401
+    assert login(limited, f"{name}@example.com", "192.0.2.31").status_code == 401
+    assert login(limited, name.upper(), "192.0.2.32").status_code == 401
+    assert_limited(login(limited, f"{name}@EXAMPLE.com", "192.0.2.33"))
+
+
+def test_signed_webhooks_are_not_limited_bad_signatures_are(settings: Settings) -> None:
+    strict = settings.model_copy(update={"rate_limit_webhook": WINDOW})
+    with start_shop(strict, worker=False) as shop:
+        for _ in range(8):  # Stripe's burst from one address: all taken
+            body = stripe_event("customer.created", {"id": "cus_1", "object": "customer"})
+            assert deliver(shop, body).status_code == 200
+        for _ in range(3):
+            assert deliver(shop, b"{}", signature="t=1,v1=forged").status_code == 400
+        assert_limited(deliver(shop, b"{}", signature="t=1,v1=forged"))
+        body = stripe_event("customer.created", {"id": "cus_2", "object": "customer"})
+        assert deliver(shop, body).status_code == 200  # signed: still taken

@@ -13,14 +13,18 @@ HTTP, against localstripe, whose webhooks are sent to a port nobody listens on.
 from __future__ import annotations
 
 import subprocess
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
 import httpx
+import pytest
 
 from application.refunds import RECOVERY_GRACE, refund_id_for
 from entrypoints.stripe_emulator import EmulatorProcess
+from infra.settings import Settings
+from infra.stripe_budget import StripeBudget
 from tests.support.processes import SHOP_BIN, shop_env
 from tests.support.servers import ShopUnderTest, free_port
 from tests.support.shopping import (
@@ -94,7 +98,8 @@ def test_reconcile_and_recover_after_lost_webhooks_and_a_crash(
     assert ran.returncode == 0, ran.stderr
     assert f"order {refunded.id}: payment_intent.succeeded" in ran.stdout
     assert f"order {declined.id}: payment_intent.payment_failed" in ran.stdout
-    assert "checked 3 open order(s): 2 changed" in ran.stderr
+    # The paid order has no open question left: Stripe is asked about the two others only.
+    assert "checked 2 open order(s): 2 changed" in ran.stderr
     assert stored_order(shop, paid.id).status == "paid"
     assert stored_order(shop, refunded.id).status == "paid"
     assert stored_order(shop, declined.id).status == "payment_failed"
@@ -105,7 +110,8 @@ def test_reconcile_and_recover_after_lost_webhooks_and_a_crash(
     # A refund request recorded by a process that died before asking Stripe ...
     services = shop.services
     services.shop.request_refund(UUID(paid.id), "crashed", 500, "admin")
-    # ... and one Stripe made but whose answer was lost (a retry meanwhile gets 409).
+    # ... and one Stripe made but whose answer was lost (a retry meanwhile reports it in
+    # flight: requested, not asked of Stripe again).
     key = "refund-all-of-it"
     lost = refund_id_for(UUID(refunded.id), key)
     services.shop.request_refund(UUID(refunded.id), lost, refunded.total, "admin")
@@ -115,7 +121,7 @@ def test_reconcile_and_recover_after_lost_webhooks_and_a_crash(
         json={"amount": refunded.total},
         headers={**admin.headers, "Idempotency-Key": key},
     )
-    assert retry.status_code == 409, retry.text
+    assert retry.status_code == 202 and retry.json()["state"] == "requested", retry.text
 
     # The worker's recovery job: its watch list comes from the log.
     job = PaymentRecovery(services, Lease(services.read_engine, "payment-recovery", "test", 30))
@@ -179,3 +185,49 @@ def test_expiry_is_not_blocked_by_orders_stripe_will_not_cancel(
     assert expiry.last_round.waiting == 2 and expiry.last_round.parked == []
     for order in refused:
         assert stored_order(shop, order.id).status == "pending_payment"
+
+
+def test_reconciliation_asks_only_about_open_questions_renews_its_lease_and_keeps_to_its_share(
+    shop: ShopUnderTest, stripe_emulator: EmulatorProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drop_webhooks(shop, stripe_emulator)
+    settled = [place_order(shop, quantity=1, stock=5) for _ in range(3)]
+    for order in settled:  # paid and known to be: nothing to ask Stripe
+        confirm(shop, order)
+        shop.http.post(f"/orders/{order.id}/reconcile", headers=staff(shop, "admin").headers)
+    unpaid = [place_order(shop, quantity=1, stock=5) for _ in range(3)]  # did they pay?
+    read_json(shop, "/orders", store_position(shop), staff(shop, "admin"))
+
+    services = shop.services
+    asked: list[str] = []
+    real_retrieve = services.payments.retrieve_payment_intent
+    monkeypatch.setattr(  # counts the calls; the real SDK still makes them
+        services.payments,
+        "retrieve_payment_intent",
+        lambda pi: asked.append(pi) or real_retrieve(pi),
+    )
+    report = reconcile(services)
+    assert report.checked == 3 and not report.errors
+    assert sorted(asked) == sorted(o.payment_intent_id for o in unpaid)
+
+    # A page at a time, renewing the lease: a round whose lease another worker took stops.
+    monkeypatch.setattr("workers.payments.PAGE", 1)
+    lease = Lease(services.read_engine, "payment-recovery", "this-worker", 30)
+    assert lease.try_acquire()
+    Lease(services.read_engine, "payment-recovery", "other-worker", 30).take_over()
+    asked.clear()
+    assert reconcile(services, lease=lease).checked == 1
+    assert len(asked) == 1
+
+
+def test_the_stripe_budget_keeps_reconciliation_to_its_share(settings: Settings) -> None:
+    """Checkout spends freely; reconciliation waits while the shared window is full. A lower
+    bound on the wait only: a loaded machine makes it longer, never shorter."""
+    budget = StripeBudget(
+        settings.model_copy(update={"stripe_rate_limit": 4, "reconcile_stripe_share": 0.5})
+    )
+    started = time.monotonic()
+    budget.wait_for_share(2)  # within its share and the window: at once
+    budget.spend(2)  # checkouts fill the rest of this second's window
+    budget.wait_for_share(1)  # must wait for the window to move on
+    assert time.monotonic() - started >= 0.5

@@ -5,6 +5,7 @@ cap refunds itself, and the tests sign Stripe's charge.refunded themselves."""
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from typing import Any
 
@@ -35,9 +36,10 @@ def refund(
     headers: dict[str, str] | None = None,
     key: str | None = None,
 ) -> httpx.Response:
+    """A refund request; a fresh Idempotency-Key unless one is given (every refund needs one,
+    or an If-Match)."""
     headers = dict(headers or shop.admin())
-    if key is not None:
-        headers["Idempotency-Key"] = key
+    headers.setdefault("Idempotency-Key", key or f"test-{uuid.uuid4()}")
     return shop.http.post(f"/orders/{order.id}/refunds", json={"amount": amount}, headers=headers)
 
 
@@ -139,10 +141,32 @@ def test_who_may_refund_what_and_idempotency(shop: ShopUnderTest) -> None:
     assert stripe_amounts(shop, order) == [300, 700]
 
     # Concurrent retries of one key (a double-submitted form): Stripe is asked once, whatever
-    # the emulator does with the key; a copy still in flight answers 409 or replays.
+    # the emulator does with the key; a copy still in flight reports it as requested.
     racing = all_at_once([lambda: refund(shop, order, 500, key="refund-race")] * 4)
-    assert {a.status_code for a in racing} <= {202, 409}, [a.text for a in racing]
-    accepted = [a.json() for a in racing if a.status_code == 202]
-    assert accepted and len({a["refund_id"] for a in accepted}) == 1
+    assert {a.status_code for a in racing} == {202}, [a.text for a in racing]
+    assert len({a.json()["refund_id"] for a in racing}) == 1
+    assert {a.json()["state"] for a in racing} <= {"requested", "submitted"}
     assert stripe_amounts(shop, order) == [300, 500, 700]
     assert stored_order(shop, order.id).refundable == 1500
+
+
+def test_a_refund_is_always_named_so_a_retry_never_pays_twice(shop: ShopUnderTest) -> None:
+    order, _ = paid_order(shop, price=1000, quantity=3)
+    url = f"/orders/{order.id}/refunds"
+    admin = shop.admin()
+    bare = shop.http.post(url, json={"amount": 500}, headers=admin)
+    assert bare.status_code == 428, bare.text
+    assert "Idempotency-Key" in bare.json()["detail"]
+    assert stripe_amounts(shop, order) == []
+
+    # If-Match names it instead: the order version the admin saw, and the amount.
+    seen = stored_order(shop, order.id).version
+    named = {**admin, "If-Match": f'"{seen}"'}
+    first = shop.http.post(url, json={"amount": 500}, headers=named)
+    assert first.status_code == 202, first.text
+    retry = shop.http.post(url, json={"amount": 500}, headers=named)  # the answer was lost
+    assert retry.json()["refund_id"] == first.json()["refund_id"]
+    assert stripe_amounts(shop, order) == [500]
+    # Stripe's answer counts at once (the emulator sends no refund webhooks).
+    current = view(shop, order, first)
+    assert (current["status"], current["amount_refunded"]) == ("partially_refunded", 500)

@@ -5,7 +5,9 @@ server fails (toxiproxy-style, for the tests):
 - `hang()`: connections are accepted and nothing is relayed, in either direction: the
   failure no connection error reveals. Connections caught by it stay hung for good, so a
   client that keeps using one after its time-out is caught out;
-- `cut()`: every open connection is closed mid-conversation; new ones work.
+- `cut()`: every open connection is closed mid-conversation; new ones work;
+- `slow(seconds)`: every answer from the target reaches the client that much later (a
+  server that does the work, then answers late: the outcome exists before anyone hears it).
 
 `heal()` makes new connections work again.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
@@ -36,6 +39,7 @@ class FaultProxy:
     def __init__(self, target: tuple[str, int]) -> None:
         self.target = target
         self.hanging = False
+        self.delay = 0.0
         self._closing = False
         self._links: list[_Link] = []
         self._lock = threading.Lock()
@@ -72,10 +76,14 @@ class FaultProxy:
         for link in links:
             link.close()
 
+    def slow(self, seconds: float) -> None:
+        self.delay = seconds
+
     def heal(self) -> None:
-        """New connections work again (those a hang caught stay hung)."""
+        """New connections work again (those a hang caught stay hung); no more delay."""
         with self._lock:
             self.hanging = False
+            self.delay = 0.0
             listening = self._listener is not None
         if not listening:
             self._listen()
@@ -116,12 +124,16 @@ class FaultProxy:
                 self._links.append(link)
             if upstream is None:
                 continue  # accepted, and never answered
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(link, source, sink), daemon=True).start()
+            for source, sink, late in ((client, upstream, False), (upstream, client, True)):
+                threading.Thread(
+                    target=self._pump, args=(link, source, sink, late), daemon=True
+                ).start()
 
-    def _pump(self, link: _Link, source: socket.socket, sink: socket.socket) -> None:
+    def _pump(self, link: _Link, source: socket.socket, sink: socket.socket, late: bool) -> None:
         try:
             while data := source.recv(65536):
+                if late and self.delay:
+                    time.sleep(self.delay)  # the slow-answer fault: its whole point is to wait
                 if not link.frozen:
                     sink.sendall(data)
             if not link.frozen:

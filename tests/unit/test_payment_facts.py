@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -20,12 +21,13 @@ from hypothesis import strategies as st
 
 from domain.errors import InvalidCommand, StateConflict
 from domain.orders import Order
+from domain.payment_state import dispute_rank, merge_dispute
 from domain.products import Product
 from domain.shop import Shop
 from domain.stripe_facts import read_stripe_event
 
 TOTAL = 3000  # 2 teapots at 15.00 EUR
-Fact = tuple[str, str, dict[str, Any]]  # event id, type, object
+Fact = tuple[str, str, dict[str, Any], int]  # event id, type, object, Stripe's created
 
 
 def new_shop() -> Shop:
@@ -52,8 +54,8 @@ def place(shop: Shop, stock: int = 10, quantity: int = 2, pi: str = "pi_1") -> t
 
 
 def deliver(shop: Shop, order_id: UUID, facts: list[Fact]) -> None:
-    for event_id, kind, obj in facts:
-        payload = {"id": event_id, "type": kind, "created": 1, "data": {"object": obj}}
+    for event_id, kind, obj, created in facts:
+        payload = {"id": event_id, "type": kind, "created": created, "data": {"object": obj}}
         if obj.get("object") == "payment_intent":
             obj.setdefault("metadata", {"order_id": str(order_id)})
         shop.record_stripe_event(read_stripe_event(payload))
@@ -80,7 +82,7 @@ def outcome(facts: list[Fact]) -> dict[str, Any]:
     shop = new_shop()
     try:
         order_id, product_id = place(shop)
-        deliver(shop, order_id, [(e, k, dict(o)) for e, k, o in facts])
+        deliver(shop, order_id, [(e, k, dict(o), c) for e, k, o, c in facts])
         return state(shop, order_id, product_id)
     finally:
         shop.close()
@@ -89,24 +91,37 @@ def outcome(facts: list[Fact]) -> dict[str, Any]:
 # -- facts as Stripe sends them ----------------------------------------------------------------
 
 
-def intent(event_id: str, kind: str, status: str) -> Fact:
+def intent(event_id: str, kind: str, status: str, created: int = 1) -> Fact:
     obj = {"id": "pi_1", "object": "payment_intent", "amount": TOTAL, "currency": "eur"}
-    return event_id, kind, {**obj, "status": status}
+    return event_id, kind, {**obj, "status": status}, created
 
 
-def charge_refunded(event_id: str, amount_refunded: int) -> Fact:
+def charge_refunded(event_id: str, amount_refunded: int, created: int = 1) -> Fact:
     obj = {"id": "ch_1", "object": "charge", "payment_intent": "pi_1", "currency": "eur"}
-    return event_id, "charge.refunded", {**obj, "amount": TOTAL, "amount_refunded": amount_refunded}
+    obj = {**obj, "amount": TOTAL, "amount_refunded": amount_refunded}
+    return event_id, "charge.refunded", obj, created
 
 
-def refund(event_id: str, kind: str, refund_id: str, amount: int, status: str) -> Fact:
-    obj = {"id": refund_id, "object": "refund", "payment_intent": "pi_1", "currency": "eur"}
-    return event_id, kind, {**obj, "amount": amount, "status": status}
+def refund(
+    event_id: str,
+    kind: str,
+    refund_id: str,
+    amount: int,
+    status: str,
+    created: int = 1,
+    born: int | None = None,
+) -> Fact:
+    """A refund event at `created`; `born`: the refund object's own creation time."""
+    obj: dict[str, Any] = {"id": refund_id, "object": "refund", "payment_intent": "pi_1"}
+    obj.update(currency="eur", amount=amount, status=status)
+    if born is not None:
+        obj["created"] = born
+    return event_id, kind, obj, created
 
 
 def dispute(event_id: str, kind: str, status: str, dispute_id: str = "dp_1") -> Fact:
     obj = {"id": dispute_id, "object": "dispute", "payment_intent": "pi_1", "currency": "eur"}
-    return event_id, kind, {**obj, "amount": TOTAL, "status": status, "reason": "fraudulent"}
+    return event_id, kind, {**obj, "amount": TOTAL, "status": status, "reason": "fraudulent"}, 1
 
 
 PAYMENT_FACTS = [
@@ -117,24 +132,63 @@ PAYMENT_FACTS = [
 SUCCEEDED = intent("evt_succeeded", "payment_intent.succeeded", "succeeded")
 
 
+@dataclass
+class Timeline:
+    """What happened at Stripe, in time, and what it sent: the facts, and the truth to end in."""
+
+    facts: list[Fact]
+    refunded: int  # what Stripe holds as refunded at the end (pending and succeeded refunds)
+    paid: bool
+
+
+REFUND_STEPS = {  # a refund's life at Stripe: each step is an event with its own time
+    "pending": [("refund.created", "pending")],
+    "succeeded": [("refund.created", "pending"), ("refund.updated", "succeeded")],
+    "failed": [("refund.created", "pending"), ("refund.failed", "failed")],
+    # a refund may fail even after it succeeded: Stripe gives the money back to the balance
+    "reversed": [
+        ("refund.created", "pending"),
+        ("refund.updated", "succeeded"),
+        ("refund.failed", "failed"),
+    ],
+    "canceled": [("refund.created", "pending"), ("refund.updated", "canceled")],
+}
+
+
 @st.composite
-def fact_sets(draw: st.DrawFn) -> list[Fact]:
-    """A causally ordered set of facts for one order, with duplicates and noise."""
+def timelines(draw: st.DrawFn) -> Timeline:
+    """A causally ordered timeline for one order, with duplicates and noise: payment facts;
+    refunds (asked by the shop or made in the Dashboard: the facts are the same) whose steps
+    interleave, each at a later second; after any step, maybe a charge statement of the
+    amount refunded at that moment (so totals rise and fall)."""
     facts: list[Fact] = []
     facts += draw(st.lists(st.sampled_from(PAYMENT_FACTS), unique_by=lambda f: f[0], max_size=2))
     paid = draw(st.booleans())
+    held: dict[str, int] = {}  # refunds holding money now
     if paid:
         facts.append(SUCCEEDED)
-        totals = draw(st.lists(st.sampled_from([500, 1000, 1500, TOTAL]), unique=True, max_size=3))
-        facts += [charge_refunded(f"evt_ch_{t}", t) for t in sorted(totals)]
-        for n, amount in enumerate(draw(st.lists(st.sampled_from([300, 700]), max_size=2))):
+        lives = draw(st.lists(st.sampled_from(sorted(REFUND_STEPS)), max_size=3))
+        amounts = [draw(st.sampled_from([300, 700, 1500, TOTAL])) for _ in lives]
+        steps = [(n, step) for n, life in enumerate(lives) for step in REFUND_STEPS[life]]
+        pending_steps = {n: [s for s in steps if s[0] == n] for n in range(len(lives))}
+        # any interleaving that keeps each refund's own steps in order
+        shuffled = draw(st.permutations([n for n, _ in steps]))
+        born: dict[int, int] = {}
+        carries_birth = draw(st.booleans())  # refund objects name their creation time, or not
+        for created, n in enumerate(shuffled, start=10):
+            kind, status = pending_steps[n].pop(0)[1]
             rid = f"re_{n}"
-            facts.append(refund(f"evt_{rid}_c", "refund.created", rid, amount, "pending"))
-            end = draw(st.sampled_from(["succeeded", "failed", "pending", "reversed"]))
-            if end in ("succeeded", "reversed"):
-                facts.append(refund(f"evt_{rid}_u", "refund.updated", rid, amount, "succeeded"))
-            if end in ("failed", "reversed"):  # a refund may fail even after it succeeded
-                facts.append(refund(f"evt_{rid}_f", "refund.failed", rid, amount, "failed"))
+            born.setdefault(n, created)
+            birth = born[n] if carries_birth else None
+            fact = refund(f"evt_{rid}_{status}", kind, rid, amounts[n], status, created, birth)
+            facts.append(fact)
+            if status in ("pending", "succeeded"):
+                held[rid] = amounts[n]
+            else:
+                held.pop(rid, None)
+            if draw(st.booleans()):
+                total = sum(held.values())
+                facts.append(charge_refunded(f"evt_ch_{created}", total, created))
         if draw(st.booleans()):
             facts.append(dispute("evt_dp_c", "charge.dispute.created", "needs_response"))
             if draw(st.booleans()):
@@ -142,13 +196,13 @@ def fact_sets(draw: st.DrawFn) -> list[Fact]:
             closed = draw(st.sampled_from([None, "won", "lost"]))
             if closed:
                 facts.append(dispute("evt_dp_x", "charge.dispute.closed", closed))
-    unknown = ("evt_unknown", "customer.created", {"id": "cus_1", "object": "customer"})
+    unknown = ("evt_unknown", "customer.created", {"id": "cus_1", "object": "customer"}, 1)
     if draw(st.booleans()):
         facts.insert(draw(st.integers(0, len(facts))), unknown)
     if facts and draw(st.booleans()):  # a duplicate delivery, anywhere after the first
         again = facts[draw(st.integers(0, len(facts) - 1))]
         facts.insert(draw(st.integers(0, len(facts))), again)
-    return facts
+    return Timeline(facts, sum(held.values()), paid)
 
 
 REFUND_FIRST = [charge_refunded("evt_r", TOTAL), SUCCEEDED]
@@ -158,25 +212,67 @@ CLOSED_FIRST = [SUCCEEDED, dispute("evt_c", "charge.dispute.closed", "won")]
 
 
 @settings(
-    max_examples=60,
+    max_examples=80,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(data=st.data(), facts=fact_sets())
-@example(data=None, facts=[SUCCEEDED, charge_refunded("evt_r", TOTAL)]).via("issue 7")
-@example(data=None, facts=[SUCCEEDED, charge_refunded("evt_r", 1000)]).via("issue 7")
+@given(data=st.data(), timeline=timelines())
+@example(data=None, timeline=Timeline([SUCCEEDED, charge_refunded("evt_r", TOTAL)], TOTAL, True))
+@example(data=None, timeline=Timeline([SUCCEEDED, charge_refunded("evt_r", 1000)], 1000, True))
 @example(
     data=None,
-    facts=[
-        SUCCEEDED,
-        dispute("evt_o", "charge.dispute.created", "needs_response"),
-        CLOSED_FIRST[1],
-    ],
-).via("issue 7")
-def test_any_order_of_the_same_facts_ends_in_the_same_state(
-    data: st.DataObject | None, facts: list[Fact]
+    timeline=Timeline(
+        [
+            SUCCEEDED,
+            dispute("evt_o", "charge.dispute.created", "needs_response"),
+            CLOSED_FIRST[1],
+        ],
+        0,
+        True,
+    ),
+)
+@example(  # issue 14: a refund counted by the charge, then failed: the money is not refunded
+    data=None,
+    timeline=Timeline(
+        [
+            SUCCEEDED,
+            refund("evt_c", "refund.created", "re_1", TOTAL, "pending", 10),
+            charge_refunded("evt_ch", TOTAL, 10),
+            refund("evt_s", "refund.updated", "re_1", TOTAL, "succeeded", 11),
+            refund("evt_f", "refund.failed", "re_1", TOTAL, "failed", 12),
+        ],
+        0,
+        True,
+    ),
+)
+@example(  # issue 14: a Dashboard refund known from the charge only, beside a refund of ours
+    data=None,
+    timeline=Timeline(
+        [
+            SUCCEEDED,
+            charge_refunded("evt_ch", 500, 10),
+            refund("evt_c", "refund.created", "re_2", 700, "pending", 11),
+            refund("evt_s", "refund.updated", "re_2", 700, "succeeded", 12),
+        ],
+        1200,
+        True,
+    ),
+)
+def test_any_order_of_the_same_facts_ends_in_stripes_true_state(
+    data: st.DataObject | None, timeline: Timeline
 ) -> None:
+    facts = timeline.facts
     causal = outcome(facts)
+    refunded = min(timeline.refunded, TOTAL) if timeline.paid else 0
+    assert causal["amount_refunded"] == refunded
+    if timeline.paid:
+        assert causal["refundable"] == TOTAL - refunded
+        expected = "refunded" if refunded >= TOTAL else "paid"
+        if 0 < refunded < TOTAL:
+            expected = "partially_refunded"
+        assert causal["status"] == expected
+        # the units come back with the last cent, and are held again if a refund fails
+        assert causal["stock"] == (10 if refunded >= TOTAL else 8)
     orders = (
         [list(reversed(facts))]
         if data is None
@@ -305,3 +401,14 @@ def _fields(product: Product, stock: int) -> dict[str, Any]:
         "currency": None,
         "stock": stock,
     }
+
+
+def test_between_two_closed_dispute_states_lost_wins() -> None:
+    assert dispute_rank("lost") > dispute_rank("won") > dispute_rank("closed")
+    assert dispute_rank("closed") > dispute_rank("open")
+    assert (
+        merge_dispute(merge_dispute(None, "won", 100, None), "lost", 100, None)["state"] == "lost"
+    )
+    assert (
+        merge_dispute(merge_dispute(None, "lost", 100, None), "won", 100, None)["state"] == "lost"
+    )

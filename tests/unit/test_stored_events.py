@@ -7,7 +7,8 @@ unknown outcome, one paid after a failure, and one cancelled. Never regenerate t
 event's shape changes, add a class_version and an upcaster, and add a new fixture file with
 samples of the new version; the generic tests below cover it with no change of their own.
 
-Appended since: a checkout of carts per checkout (the lifetime cart closed by a
+Appended since: Stripe's times on its facts and counted repeat deliveries (0002); before
+that, a checkout of carts per checkout (the lifetime cart closed by a
 CartCheckedOut v2 that names the next cart, the account's NewCartStarted, the next cart
 opened) and a logout (TokenRevoked); product images (two added, the first removed) and a
 cart line set to a quantity (ItemQuantityChanged).
@@ -40,6 +41,9 @@ AFTER_CARTS = UUID("00000000-0000-4000-8000-0000000000dd")
 # Placed by the code that derives payment state from merged knowledge (0001-…json): declined,
 # its units sold to another shopper, paid, disputed (closed lost before created), restocked.
 KNOWLEDGE = UUID("00000000-0000-4000-8000-0000000001a1")
+# Placed by the code of issue 14 (0002-…json): Stripe's times on its facts (a full refund that
+# succeeded, then failed), and a repeated delivery noted at 2 and 4 deliveries.
+TIMES = UUID("00000000-0000-4000-8000-0000000002a2")
 
 
 @pytest.fixture(scope="module")
@@ -178,3 +182,13 @@ def test_an_order_of_merged_knowledge_rebuilds(shop: Shop) -> None:
     assert [e.complete for e in waiting] == [False, True]
     product = shop.load(Product, UUID(str(order.lines[0]["product_id"])))
     assert (product.stock, product.awaiting) == (0, [])
+
+
+def test_an_order_whose_refund_failed_after_it_counted_rebuilds_paid(shop: Shop) -> None:
+    order = shop.load(Order, TIMES)
+    assert (order.status, order.amount_refunded, order.refundable) == ("paid", 0, 3000)
+    assert order.reserved  # the units went back with the refund, and came back with its failure
+    assert order.knowledge.charge == (1796000101, 3000)
+    assert order.refunds["r1"]["state"] == "failed"
+    receipt = shop.load(StripeEventReceipt, receipt_id_for("evt_times_paid"))
+    assert (receipt.deliveries, receipt.version) == (4, 3)
