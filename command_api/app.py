@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from command_api.routers import (
+    addresses,
     auth,
     cart,
     checkout,
@@ -13,6 +14,7 @@ from command_api.routers import (
     orders,
     products,
     reconciliation,
+    selling,
     webhooks,
 )
 from infra.services import Services
@@ -35,6 +37,8 @@ def create_app(services: Services | None = None) -> FastAPI:
         reconciliation,
         webhooks,
         dev_payments,
+        addresses,
+        selling,
     ):
         app.include_router(module.router, responses=COMMAND_RESPONSES)
     return app

@@ -67,6 +67,9 @@ class ProductIn(BaseModel):
     price: MinorUnits
     stock: Annotated[int, Field(strict=True, ge=0, le=10**9)]
     currency: Currency | None = None
+    # Taxed at its country's standard rate, or the reduced one (books, food ...); an edit
+    # without it keeps the product's.
+    tax_class: Literal["standard", "reduced"] | None = None
 
 
 class CartItemIn(BaseModel):
@@ -83,11 +86,94 @@ class CartItemOut(BaseModel):
     quantity: int
 
 
+AddressText = Annotated[str, Field(max_length=200), NoControl]
+ADDRESS_FIELDS = ("name", "line1", "line2", "city", "postal_code", "region", "country", "phone")
+
+
+class AddressIn(BaseModel):
+    """A postal address. Which fields a country requires (a region in the US, no postal code
+    in Hong Kong) is checked by the shop, each error naming its field."""
+
+    name: AddressText | None = None
+    line1: AddressText | None = None
+    line2: AddressText | None = None
+    city: AddressText | None = None
+    postal_code: Annotated[str, Field(max_length=20), NoControl] | None = None
+    region: Annotated[str, Field(max_length=100), NoControl] | None = None
+    country: Annotated[str, Field(max_length=2), NoControl] | None = None
+    phone: Annotated[str, Field(max_length=30), NoControl] | None = None
+
+    def raw(self) -> dict[str, str]:
+        return {k: v for k, v in self.model_dump().items() if v is not None and k in ADDRESS_FIELDS}
+
+
+class CheckoutIn(BaseModel):
+    """Where the order goes and how: a shipping address (or `address_id` from the address
+    book), a billing address if different, the shipping method, a discount code. All optional
+    while the shop has no shipping methods."""
+
+    shipping_address: AddressIn | None = None
+    address_id: UUID | None = None
+    billing_address: AddressIn | None = None
+    shipping_method_id: Annotated[str, Field(max_length=64), NoControl] | None = None
+    discount_code: Annotated[str, Field(max_length=40), NoControl] | None = None
+
+
+class TaxAmount(BaseModel):
+    rate_bp: int
+    amount: int
+
+
+class Figures(BaseModel):
+    """An order's money, in integer minor units of `currency`."""
+
+    subtotal: int
+    discount: int
+    shipping: int
+    tax: int
+    total: int
+    currency: str
+    tax_by_rate: list[TaxAmount]
+
+
+class ShippingChoice(BaseModel):
+    id: str
+    name: str
+    price: int
+    free_above: int | None
+    min_days: int
+    max_days: int
+
+
+class QuoteLine(BaseModel):
+    product_id: UUID
+    name: str
+    unit_price: int
+    quantity: int
+    discount: int
+    tax: int
+    rate_bp: int
+
+
+class QuoteOut(Figures):
+    """What POST /checkout would place, nothing placed."""
+
+    shipping_method: ShippingChoice | None
+    discount_code: str | None
+    lines: list[QuoteLine]
+
+
 class CheckoutOut(BaseModel):
     order_id: UUID
     status: str
-    amount: int
+    subtotal: int
+    discount: int
+    shipping: int
+    tax: int
+    total: int
+    amount: int  # = total: what the PaymentIntent asks
     currency: str
+    tax_by_rate: list[TaxAmount]
     payment_intent_id: str | None
     client_secret: str | None
 

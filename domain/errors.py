@@ -1,5 +1,7 @@
 """Rule violations raised by aggregates; the HTTP layer maps each kind to one status code."""
 
+from __future__ import annotations
+
 
 class DomainError(Exception):
     """A command broke a business rule."""
@@ -27,3 +29,15 @@ class VersionRequired(DomainError):
 
 class StaleVersion(DomainError):
     """The client's If-Match names a version that is no longer current (HTTP 412)."""
+
+
+class InvalidFields(InvalidCommand):
+    """Named inputs are invalid (HTTP 422, one entry per field): e.g. an address's fields."""
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors))
+        self.errors = errors
+
+    def under(self, prefix: str) -> InvalidFields:
+        """The same errors with their fields named under `prefix` (shipping_address.city)."""
+        return InvalidFields([(f"{prefix}.{field}", message) for field, message in self.errors])

@@ -7,6 +7,7 @@ only be sold once however many shoppers race for it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -16,7 +17,8 @@ from eventsourcing.domain import DomainEvent
 from domain.accounts import Account
 from domain.carts import Cart, cart_id_for
 from domain.core import ShopCore
-from domain.errors import ConcurrentUpdate, InvalidCommand, NotFound
+from domain.discounts import DiscountCode, code_id_for
+from domain.errors import ConcurrentUpdate, InvalidCommand, InvalidFields, NotFound
 from domain.orders import Order
 from domain.payment_records import (
     PaymentIntentLink,
@@ -24,8 +26,42 @@ from domain.payment_records import (
     link_id_for,
     receipt_id_for,
 )
+from domain.pricing import Figures, PricedLine, price
 from domain.products import Product
+from domain.shipping import BOOK_ID as SHIPPING_BOOK_ID
+from domain.shipping import Quote, ShippingBook
 from domain.stripe_facts import StripeFact
+from domain.taxes import BOOK_ID as TAX_BOOK_ID
+from domain.taxes import TaxBook
+
+
+@dataclass(frozen=True)
+class CheckoutTerms:
+    """What the shopper chose at checkout. Addresses are personal data: the caller has kept
+    them (infra/address_store.py) and passes their ids, and the shipping country."""
+
+    shipping_country: str | None = None
+    shipping_address_id: UUID | None = None
+    billing_address_id: UUID | None = None
+    shipping_method_id: str | None = None
+    discount_code: str | None = None
+    prices_include_tax: bool = True
+    # Where an order without an address is taxed (the shop's own country), if anywhere.
+    tax_country: str | None = None
+
+
+@dataclass(frozen=True)
+class PricedCart:
+    """A cart priced for checkout: the order's lines and figures, and what they came from."""
+
+    lines: list[dict[str, Any]]
+    products: list[Product]
+    figures: Figures
+    currency: str
+    shipping: Quote | None
+    code: DiscountCode | None
+    prices_include_tax: bool
+
 
 _KEYLESS = uuid5(NAMESPACE_URL, "https://order-platform/checkout/cart")
 # How long after a keyless checkout its retry (an empty cart) still reports that order.
@@ -97,7 +133,96 @@ class Ordering(ShopCore):
 
     # -- checkout ------------------------------------------------------------------------------
 
-    def place_order(self, user_id: UUID, order_id: UUID | None) -> tuple[Order, int, bool]:
+    def quote_order(self, user_id: UUID, terms: CheckoutTerms) -> PricedCart:
+        """The figures the cart would be placed at with these terms, nothing stored."""
+        cart = self.cart_of(user_id)
+        if cart is None or not cart.lines:
+            raise InvalidCommand("your cart is empty")
+        return self._price(user_id, cart, terms)
+
+    def _price(self, user_id: UUID, cart: Cart, terms: CheckoutTerms) -> PricedCart:
+        """Price the cart's lines from the event-sourced products (never from the client),
+        with the shipping method, tax rates and discount code as they stand now."""
+        products = [self.load(Product, pid) for pid in cart.lines]
+        currencies = {product.currency for product in products}
+        if len(currencies) > 1:
+            raise InvalidCommand("the cart mixes currencies; check out one currency at a time")
+        currency = currencies.pop()
+        shipping = self._shipping_for(terms, currency)
+        taxes = self.find(TaxBook, TAX_BOOK_ID)
+        country = terms.shipping_country or terms.tax_country
+
+        def rate(tax_class: str) -> int:
+            return taxes.rate_for(country, tax_class) if taxes is not None else 0
+
+        code = self._code_for(terms)
+        priced = [
+            PricedLine(
+                str(p.id),
+                p.price,
+                cart.lines[p.id],
+                rate(p.tax_class),
+                discountable=code is None or code.applies_to(str(p.id)),
+            )
+            for p in products
+        ]
+        discount = None
+        if code is not None:
+            subtotal = sum(line.amount for line in priced)
+            eligible = sum(line.amount for line in priced if line.discountable)
+            discount = code.discount_for(user_id, currency, subtotal, eligible)
+        figures = price(
+            priced,
+            prices_include_tax=terms.prices_include_tax,
+            discount=discount,
+            shipping_price=shipping.price if shipping else 0,
+            free_above=shipping.free_above if shipping else None,
+            shipping_rate_bp=rate("standard"),
+        )
+        if figures.total < 1:
+            raise InvalidCommand("nothing to pay: the order total must be at least 1 minor unit")
+        lines = [
+            {
+                "product_id": str(product.id),
+                "name": product.name,
+                "unit_price": product.price,
+                "quantity": line.quantity,
+                "tax_class": product.tax_class,
+                "rate_bp": line.rate_bp,
+                "discount": line_discount,
+                "tax": line_tax,
+            }
+            for product, line, line_discount, line_tax in zip(
+                products, priced, figures.line_discounts, figures.line_taxes, strict=True
+            )
+        ]
+        return PricedCart(
+            lines, products, figures, currency, shipping, code, terms.prices_include_tax
+        )
+
+    def _shipping_for(self, terms: CheckoutTerms, currency: str) -> Quote | None:
+        """The shipping the order pays; none (and no address needed) while the shop has no
+        shipping methods at all."""
+        book = self.find(ShippingBook, SHIPPING_BOOK_ID)
+        if book is None or not book.configured:
+            if terms.shipping_method_id:
+                raise InvalidFields([("shipping_method_id", "the shop has no shipping methods")])
+            return None
+        if terms.shipping_country is None:
+            raise InvalidFields([("shipping_address", "is required: the shop ships its orders")])
+        return book.quote(terms.shipping_method_id, terms.shipping_country, currency)
+
+    def _code_for(self, terms: CheckoutTerms) -> DiscountCode | None:
+        if not terms.discount_code:
+            return None
+        code = self.find(DiscountCode, code_id_for(terms.discount_code))
+        if code is None:
+            raise InvalidFields([("discount_code", f"{terms.discount_code} is not a valid code")])
+        return code
+
+    def place_order(
+        self, user_id: UUID, order_id: UUID | None, terms: CheckoutTerms | None = None
+    ) -> tuple[Order, int, bool]:
         """Reserve the cart's stock and place the order; (order, position, newly placed).
 
         Prices come from the event-sourced products, never from the client. Placing an
@@ -108,6 +233,8 @@ class Ordering(ShopCore):
         the closed cart, the account (now pointing at the next cart) and every reserved
         product are saved in one transaction, guarded by their versions.
         """
+
+        chosen = terms or CheckoutTerms()
 
         def place() -> tuple[Order, int, bool]:
             # The account and cart are read before the order: a concurrent retry with the same
@@ -129,40 +256,34 @@ class Ordering(ShopCore):
                 raise ConcurrentUpdate("the cart was checked out meanwhile")  # retried
             if cart is None or not cart.lines:
                 raise InvalidCommand("your cart is empty")
-            products = [self.load(Product, pid) for pid in cart.lines]
-            currencies = {product.currency for product in products}
-            if len(currencies) > 1:
-                raise InvalidCommand("the cart mixes currencies; check out one currency at a time")
-            lines: list[dict[str, Any]] = []
-            for product in products:
-                quantity = cart.lines[product.id]
-                product.reserve(wanted, quantity)
-                lines.append(
-                    {
-                        "product_id": str(product.id),
-                        "name": product.name,
-                        "unit_price": product.price,
-                        "quantity": quantity,
-                    }
-                )
-            total = sum(line["unit_price"] * line["quantity"] for line in lines)
-            if total < 1:
-                raise InvalidCommand(
-                    "nothing to pay: the order total must be at least 1 minor unit"
-                )
+            priced = self._price(user_id, cart, chosen)
             if account is None:
                 raise NotFound("no account for this user")
-            order = Order._create(
-                Order.OrderPlaced,
-                id=wanted,
-                user_id=user_id,
-                lines=lines,
-                total=total,
-                currency=currencies.pop(),
-                actor=str(user_id),
+            for product in priced.products:
+                product.reserve(wanted, cart.lines[product.id])
+            figures = priced.figures
+            order = Order.place(
+                wanted,
+                user_id,
+                priced.lines,
+                figures.total,
+                priced.currency,
+                str(user_id),
+                subtotal=figures.subtotal,
+                discount=figures.discount,
+                shipping=figures.shipping,
+                tax=figures.tax,
+                tax_by_rate={str(rate): amount for rate, amount in figures.tax_by_rate.items()},
+                prices_include_tax=priced.prices_include_tax,
+                shipping_method=priced.shipping.as_dict() if priced.shipping else None,
+                discount_code=priced.code.code if priced.code else None,
+                shipping_address_id=chosen.shipping_address_id,
+                billing_address_id=chosen.billing_address_id,
             )
+            if priced.code is not None:
+                priced.code.redeem(wanted, user_id)
             cart.check_out(wanted, account.start_new_cart(wanted))
-            return order, self.store(order, cart, account, *products), True
+            return order, self.store(order, cart, account, *priced.products, priced.code), True
 
         return self.retrying(place)
 
@@ -201,7 +322,7 @@ class Ordering(ShopCore):
         def cancel() -> int:
             order = self.load(Order, order_id)
             order.cancel(reason, actor)
-            return self.store(order, *self._settle_stock(order, actor))
+            return self.store(order, *self._settle(order, actor))
 
         return self.retrying(cancel)
 
@@ -276,7 +397,7 @@ class Ordering(ShopCore):
             if order is None:
                 return self.store(receipt), False
             order.receive(fact)
-            return self.store(receipt, order, *self._settle_stock(order, fact.source)), False
+            return self.store(receipt, order, *self._settle(order, fact.source)), False
 
         return self.retrying(record)
 
@@ -302,6 +423,20 @@ class Ordering(ShopCore):
             except ValueError:
                 return None
         return self.find(Order, order_id) if order_id else None
+
+    def _settle(self, order: Order, actor: str) -> list[Any]:
+        """Bring what the order holds in line with its state: its units, and the use of its
+        discount code (given back when the order is cancelled unpaid)."""
+        return [*self._settle_stock(order, actor), *self._settle_code(order)]
+
+    def _settle_code(self, order: Order) -> list[Any]:
+        if order.discount_code is None or order.status != "cancelled":
+            return []
+        code = self.find(DiscountCode, code_id_for(order.discount_code))
+        if code is None or str(order.id) not in code.redemptions:
+            return []
+        code.release(order.id)
+        return [code]
 
     def _settle_stock(self, order: Order, actor: str) -> list[Any]:
         """Return or take back the order's units so that they match its state; returns

@@ -44,11 +44,42 @@ def cancelled_at_stripe(actor: str) -> bool:
 
 class Order(Aggregate):
     class OrderPlaced(Aggregate.Created):
+        """Version 2 carries the order's figures (subtotal, discount, shipping, tax per rate,
+        total: integer minor units, domain/pricing.py), the shipping method and discount code
+        chosen, and the ids of its addresses (never the addresses: personal data). Each line
+        also has its rate, discount and tax. Orders of version 1 had lines only."""
+
+        class_version = 2
         user_id: UUID
         lines: list[dict[str, Any]]
         total: int
         currency: str
         actor: str
+        subtotal: int
+        discount: int
+        shipping: int
+        tax: int
+        tax_by_rate: dict[str, int]
+        prices_include_tax: bool
+        shipping_method: dict[str, Any] | None
+        discount_code: str | None
+        shipping_address_id: UUID | None
+        billing_address_id: UUID | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.update(
+                subtotal=state["total"],
+                discount=0,
+                shipping=0,
+                tax=0,
+                tax_by_rate={},
+                prices_include_tax=True,
+                shipping_method=None,
+                discount_code=None,
+                shipping_address_id=None,
+                billing_address_id=None,
+            )
 
     class PaymentIntentCreated(Aggregate.Event):
         payment_intent_id: str
@@ -163,12 +194,37 @@ class Order(Aggregate):
 
     @event(OrderPlaced)
     def __init__(
-        self, user_id: UUID, lines: list[dict[str, Any]], total: int, currency: str, actor: str
+        self,
+        user_id: UUID,
+        lines: list[dict[str, Any]],
+        total: int,
+        currency: str,
+        actor: str,
+        subtotal: int,
+        discount: int,
+        shipping: int,
+        tax: int,
+        tax_by_rate: dict[str, int],
+        prices_include_tax: bool,
+        shipping_method: dict[str, Any] | None,
+        discount_code: str | None,
+        shipping_address_id: UUID | None,
+        billing_address_id: UUID | None,
     ) -> None:
         self.user_id = user_id
         self.lines = lines
         self.total = total
         self.currency = currency
+        self.subtotal = subtotal
+        self.discount = discount
+        self.shipping = shipping
+        self.tax = tax
+        self.tax_by_rate = dict(tax_by_rate)
+        self.prices_include_tax = prices_include_tax
+        self.shipping_method = shipping_method
+        self.discount_code = discount_code
+        self.shipping_address_id = shipping_address_id
+        self.billing_address_id = billing_address_id
         self.payment_state = "none"
         self.cancelled = False
         self.fulfilled = False
@@ -185,6 +241,43 @@ class Order(Aggregate):
         # False until a fact of the complete shape (StripeEventReceived v2) is merged: until
         # then the derived events of older code are what we know, and feed the knowledge.
         self.knowledge_complete = False
+
+    @classmethod
+    def place(
+        cls,
+        order_id: UUID,
+        user_id: UUID,
+        lines: list[dict[str, Any]],
+        total: int,
+        currency: str,
+        actor: str,
+        **figures: Any,
+    ) -> Order:
+        """A new order; figures not given are those of an order of lines only (no discount,
+        shipping or tax, nothing chosen)."""
+        placed = {
+            "subtotal": total,
+            "discount": 0,
+            "shipping": 0,
+            "tax": 0,
+            "tax_by_rate": {},
+            "prices_include_tax": True,
+            "shipping_method": None,
+            "discount_code": None,
+            "shipping_address_id": None,
+            "billing_address_id": None,
+            **figures,
+        }
+        return cls._create(
+            cls.OrderPlaced,
+            id=order_id,
+            user_id=user_id,
+            lines=lines,
+            total=total,
+            currency=currency,
+            actor=actor,
+            **placed,
+        )
 
     # -- derived state -------------------------------------------------------------------------
 

@@ -76,11 +76,12 @@ def order_status(
 def wants_stock(
     payment_state: str, *, cancelled: bool, fulfilled: bool, fully_refunded: bool
 ) -> bool:
-    """Whether the order should hold its units: not when unpaid for good, nor when its money
-    all went back before it shipped (a partial refund keeps them)."""
+    """Whether the order should hold its units: while it can still be paid (a declined card
+    leaves it payable: the shopper tries again on the same order), not once it is cancelled,
+    nor when its money all went back before it shipped (a partial refund keeps them)."""
     if payment_state == "succeeded":
         return fulfilled or not fully_refunded
-    return not (cancelled or payment_state in ("failed", "canceled"))
+    return not (cancelled or payment_state == "canceled")
 
 
 def dispute_state(stripe_status: str | None, closed_event: bool) -> str:

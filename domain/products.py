@@ -9,6 +9,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidCommand, NotFound, StateConflict
 from domain.money import check_amount, check_currency
+from domain.taxes import TAX_CLASSES
 
 
 def check_name(name: str) -> str:
@@ -82,11 +83,18 @@ class Product(Aggregate):
     class OrderStoppedAwaiting(Aggregate.Event):
         order_id: UUID
 
+    class TaxClassChanged(Aggregate.Event):
+        """Which of its country's rates the product is taxed at: standard or reduced."""
+
+        tax_class: str
+
     # Products listed (and snapshots taken) before images existed have none: a class default,
     # only ever replaced, never changed in place.
     images: ClassVar[list[dict[str, Any]]] = []
     # Orders waiting for units, oldest first (same pattern: a default, only ever replaced).
     awaiting: ClassVar[list[UUID]] = []
+    # Products listed before tax classes were standard-rated (an immutable default).
+    tax_class: str = "standard"
 
     @event(ProductListed)
     def __init__(self, name: str, description: str, price: int, currency: str, stock: int) -> None:
@@ -99,18 +107,40 @@ class Product(Aggregate):
 
     @classmethod
     def list_new(
-        cls, name: str, description: str, price: int, currency: str, stock: int
+        cls,
+        name: str,
+        description: str,
+        price: int,
+        currency: str,
+        stock: int,
+        tax_class: str | None = None,
     ) -> Product:
-        return cls(
+        product = cls(
             name=check_name(name),
             description=description.strip(),
             price=check_amount(price),
             currency=check_currency(currency),
             stock=check_stock(stock),
         )
+        product.set_tax_class(tax_class)
+        return product
+
+    def set_tax_class(self, tax_class: str | None) -> None:
+        """None keeps the product's class."""
+        if tax_class is None or tax_class == self.tax_class:
+            return
+        if tax_class not in TAX_CLASSES:
+            raise InvalidCommand(f"tax_class must be one of {', '.join(TAX_CLASSES)}")
+        self._change_tax_class(tax_class)
 
     def revise(
-        self, name: str, description: str, price: int, currency: str | None, stock: int
+        self,
+        name: str,
+        description: str,
+        price: int,
+        currency: str | None,
+        stock: int,
+        tax_class: str | None = None,
     ) -> None:
         """Apply a full edit, recording one event per kind of change (none if nothing changed).
         No currency keeps the product's own: a price is never silently re-denominated."""
@@ -125,6 +155,7 @@ class Product(Aggregate):
             self._change_price(price, currency)
         if stock != self.stock:
             self._adjust_stock(stock)
+        self.set_tax_class(tax_class)
 
     def delist(self) -> None:
         self._check_listed()
@@ -224,6 +255,10 @@ class Product(Aggregate):
             "size": size,
         }
         self.images = [*self.images, image]  # type: ignore[misc]
+
+    @event(TaxClassChanged)
+    def _change_tax_class(self, tax_class: str) -> None:
+        self.tax_class = tax_class
 
     @event(ImageRemoved)
     def _remove_image(self, image_id: UUID) -> None:

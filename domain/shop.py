@@ -14,16 +14,28 @@ from domain.access import TokenRevocation, revocation_id_for
 from domain.accounts import Account
 from domain.carts import Cart
 from domain.core import ShopCore
-from domain.errors import ConcurrentUpdate, VersionRequired
+from domain.discounts import DiscountCode, Terms, code_id_for
+from domain.errors import ConcurrentUpdate, StateConflict, VersionRequired
 from domain.ordering import Ordering
 from domain.products import Product
+from domain.shipping import BOOK_ID as SHIPPING_BOOK_ID
+from domain.shipping import ShippingBook
+from domain.taxes import BOOK_ID as TAX_BOOK_ID
+from domain.taxes import TaxBook
 
 
 class Shop(Ordering, ShopCore):
     name = "shop"
     # Aggregates that live as long as a product or a user: loads read the latest snapshot and
     # at most this many events after it (see domain/repository.py).
-    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Product: 50, Account: 50, Cart: 50}
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {
+        Product: 50,
+        Account: 50,
+        Cart: 50,
+        ShippingBook: 50,
+        TaxBook: 50,
+        DiscountCode: 50,
+    }
 
     # -- accounts ---------------------------------------------------------------------------
 
@@ -91,3 +103,72 @@ class Shop(Ordering, ShopCore):
             return self.store(product)
 
         return self.retrying(remove)
+
+    # -- shipping, tax and discount codes (admins) ------------------------------------------
+
+    def set_shipping_method(self, method_id: str | None, **fields: Any) -> tuple[str, int]:
+        """Add (no id) or replace a shipping method; (its id, position)."""
+
+        def set_method() -> tuple[str, int]:
+            book = self.find(ShippingBook, SHIPPING_BOOK_ID) or ShippingBook()
+            chosen = book.set_method(method_id, **fields)
+            return chosen, self.store(book)
+
+        return self.retrying(set_method)
+
+    def remove_shipping_method(self, method_id: str) -> int:
+        def remove() -> int:
+            book = self.find(ShippingBook, SHIPPING_BOOK_ID) or ShippingBook()
+            book.remove_method(method_id)
+            return self.store(book)
+
+        return self.retrying(remove)
+
+    def set_tax_rate(
+        self, country: str, rate_bp: int, reduced_rate_bp: int | None, *, new: bool
+    ) -> tuple[str, int]:
+        def set_rate() -> tuple[str, int]:
+            book = self.find(TaxBook, TAX_BOOK_ID) or TaxBook()
+            rate_id = book.set_rate(country, rate_bp, reduced_rate_bp, new=new)
+            return rate_id, self.store(book)
+
+        return self.retrying(set_rate)
+
+    def tax_country(self, rate_id: str) -> str:
+        book = self.find(TaxBook, TAX_BOOK_ID) or TaxBook()
+        return book.country_of(rate_id)
+
+    def remove_tax_rate(self, rate_id: str) -> int:
+        def remove() -> int:
+            book = self.find(TaxBook, TAX_BOOK_ID) or TaxBook()
+            book.remove_rate(rate_id)
+            return self.store(book)
+
+        return self.retrying(remove)
+
+    def create_discount_code(self, code: str, terms: Terms) -> tuple[DiscountCode, int]:
+        """A new code; StateConflict when the code exists (deleted ones too: a code, once
+        given out, never means something else)."""
+        if self.find(DiscountCode, code_id_for(code)) is not None:
+            raise StateConflict(f"the code {code.strip().upper()} exists already")
+        created = DiscountCode.create(code, terms)
+        try:
+            return created, self.store(created)
+        except ConcurrentUpdate:
+            raise StateConflict(f"the code {created.code} exists already") from None
+
+    def revise_discount_code(self, code_id: UUID, terms: Terms) -> tuple[DiscountCode, int]:
+        def revise() -> tuple[DiscountCode, int]:
+            code = self.load(DiscountCode, code_id)
+            code.revise(terms)
+            return code, self.store(code)
+
+        return self.retrying(revise)
+
+    def retire_discount_code(self, code_id: UUID) -> int:
+        def retire() -> int:
+            code = self.load(DiscountCode, code_id)
+            code.retire()
+            return self.store(code)
+
+        return self.retrying(retire)

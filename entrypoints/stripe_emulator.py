@@ -50,7 +50,23 @@ def _build_app() -> Any:
             # A localstripe that persists some other way must not write to /tmp unnoticed.
             raise RuntimeError(f"localstripe has no Store.{name}: check the launcher")
         setattr(store_class, name, lambda self: None)
+    _retry_after_a_decline(resources.PaymentIntent)
     return server.app
+
+
+def _retry_after_a_decline(payment_intent: Any) -> None:
+    """On Stripe, a PaymentIntent whose card was declined takes another payment method and
+    can be confirmed again (the shopper's second try on the same order); localstripe keeps
+    the failed charge as its latest and refuses the confirmation. Make it do as Stripe does."""
+    original = payment_intent._update
+
+    def update(self: Any, **data: Any) -> None:
+        original(self, **data)
+        charge = self.latest_charge
+        if "payment_method" in data and charge is not None and charge.status == "failed":
+            self.latest_charge = None  # requires_confirmation again, as on Stripe
+
+    payment_intent._update = update
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from eventsourcing.postgres import PostgresDatastore
-from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, Uuid
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, MetaData, String, Table, Text, Uuid
 
 private_metadata = MetaData()
 
@@ -45,6 +45,22 @@ stripe_deliveries_table = Table(
     Column("stripe_event_id", String(255), primary_key=True),
     Column("duplicates", BigInteger, nullable=False),
     Column("last_at", DateTime(timezone=True), nullable=False),
+)
+
+
+# Postal addresses (personal data): a shopper's address book ("book": editable, one default)
+# and the addresses orders were placed to ("order": immutable, content-addressed per user, so
+# a retried checkout names the same row). Events refer to them by id; erasing a person
+# deletes their rows, and every order then reads its address as erased.
+addresses_table = Table(
+    "addresses",
+    private_metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, nullable=False, index=True),
+    Column("kind", String(8), nullable=False),
+    Column("data", Text, nullable=False),
+    Column("is_default", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
 

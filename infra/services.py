@@ -13,6 +13,7 @@ from domain.shop import Shop
 from infra import schema
 from infra.access import AccessCache
 from infra.accounts import AccountStore
+from infra.address_store import AddressStore
 from infra.cpu_gate import CpuGate
 from infra.db import make_engine
 from infra.deliveries import DeliveryCounter
@@ -77,6 +78,7 @@ class Services:
             self.shop, Passwords(settings.bcrypt_rounds), on_role_changed=self.access.role_changed
         )
         self.deliveries = DeliveryCounter(self.accounts.datastore)
+        self.addresses = AddressStore(self.accounts.datastore)
         self.cpu = CpuGate(settings.password_hash_workers or None, settings.password_queue_seconds)
         self.redis = (
             make_redis(settings.redis_url, settings.redis_timeout) if settings.redis_url else None

@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     password_queue_seconds: float = Field(default=3.0, gt=0, le=60)
     cors_origins: Annotated[list[str], NoDecode] = []
     currency: str = "EUR"
+    # The shop's name, in receipts and mails.
+    shop_name: str = "Order platform"
+    # Prices are listed including tax (EU style) or excluding it (US style, added at checkout).
+    prices_include_tax: bool = True
+    # ISO 3166-1 alpha-2: where an order without a shipping address is taxed (none: untaxed).
+    shop_country: str | None = None
 
     stripe_secret_key: str = "sk_test_offline"
     stripe_publishable_key: str = "pk_test_offline"
@@ -177,6 +183,19 @@ class Settings(BaseSettings):
         except ValueError:
             raise ValueError(f"{value!r} is not a rate such as 10/minute") from None
         return value
+
+    @field_validator("shop_country")
+    @classmethod
+    def _shop_country(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        from domain.addresses import check_country
+        from domain.errors import InvalidFields
+
+        try:
+            return check_country(value)
+        except InvalidFields:
+            raise ValueError("must be an ISO 3166-1 alpha-2 code, such as DE") from None
 
     @field_validator("event_store_url")
     @classmethod

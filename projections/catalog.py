@@ -42,6 +42,8 @@ catalog_products = Table(
     Column("stock", Integer, nullable=False),
     Column("version", Integer, nullable=False),
     Column("delisted", Boolean, nullable=False, default=False),
+    # Which of its country's tax rates applies: standard or reduced (TaxClassChanged).
+    Column("tax_class", String(16), nullable=False, default="standard"),
     # The ProductListed position orders the catalog newest first, without timestamp ties.
     Column("listed_position", BigInteger, nullable=False, index=True),
     Column("created_at", UTCDateTime, nullable=False),
@@ -142,6 +144,7 @@ class CatalogView(SqlProjection):
             stock=event.stock,
             version=event.originator_version,
             delisted=False,
+            tax_class="standard",
             listed_position=position,
             created_at=event.timestamp,
             updated_at=event.timestamp,
@@ -192,6 +195,10 @@ class CatalogView(SqlProjection):
     @handles(Product.ProductDelisted)
     def _delisted(self, view: ViewBatch, event: Any, position: int) -> None:
         self._change(view, event, delisted=True)
+
+    @handles(Product.TaxClassChanged)
+    def _tax_class(self, view: ViewBatch, event: Any, position: int) -> None:
+        self._change(view, event, tax_class=event.tax_class)
 
     def _change(
         self, view: ViewBatch, event: Any, add: dict[str, int] | None = None, **values: Any

@@ -43,6 +43,19 @@ orders = Table(
     Column("status", String(32), nullable=False, index=True),
     Column("total", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),
+    # The order's figures (domain/pricing.py; orders of before have subtotal = total and the
+    # rest 0), tax per rate in basis points (JSON), what was chosen at checkout, and the ids of
+    # its addresses: the addresses themselves are personal data, kept beside the events.
+    Column("subtotal", BigInteger, nullable=False, default=0),
+    Column("discount", BigInteger, nullable=False, default=0),
+    Column("shipping", BigInteger, nullable=False, default=0),
+    Column("tax", BigInteger, nullable=False, default=0),
+    Column("tax_by_rate", LongText, nullable=False, default="{}"),
+    Column("prices_include_tax", Boolean, nullable=False, default=True),
+    Column("shipping_method", LongText),
+    Column("discount_code", String(40), index=True),
+    Column("shipping_address_id", Uuid),
+    Column("billing_address_id", Uuid),
     Column("amount_refunded", BigInteger, nullable=False),
     Column("payment_intent_id", String(255)),
     Column("tracking_note", String(500), nullable=False),
@@ -132,8 +145,8 @@ class OrderViews(StatusInputs, SqlProjection):
     name = "orders"
     # 2: holds_stock and the history's source. 3: the status derived from payment_state,
     # cancelled, fulfilled, stock_shortfall and amount_refunded (needs_stock); disputes and
-    # amount_lost. 4: refunds and open_question. A worker of this version rebuilds an older
-    # view blue/green.
+    # amount_lost. 4: refunds and open_question; the figures, shipping method, discount code
+    # and address ids. A worker of this version rebuilds an older view blue/green.
     version = 4
     tables = (orders, order_history, payment_timeline, stripe_receipts)
 
@@ -222,6 +235,18 @@ class OrderViews(StatusInputs, SqlProjection):
             status="pending_payment",
             total=event.total,
             currency=event.currency,
+            subtotal=event.subtotal,
+            discount=event.discount,
+            shipping=event.shipping,
+            tax=event.tax,
+            tax_by_rate=json.dumps(event.tax_by_rate, sort_keys=True),
+            prices_include_tax=event.prices_include_tax,
+            shipping_method=(
+                json.dumps(event.shipping_method, sort_keys=True) if event.shipping_method else None
+            ),
+            discount_code=event.discount_code,
+            shipping_address_id=event.shipping_address_id,
+            billing_address_id=event.billing_address_id,
             amount_refunded=0,
             payment_intent_id=None,
             tracking_note="",

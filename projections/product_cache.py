@@ -54,6 +54,10 @@ class ProductCache(RedisProjection):
         pipe.hincrby(self.key(event.originator_id), "stock", event.quantity)
         self._touch(pipe, event)
 
+    @handles(Product.TaxClassChanged)
+    def _tax_class(self, pipe: Pipeline, event: Any, position: int) -> None:
+        self._touch(pipe, event, tax_class=event.tax_class)  # absent: "standard"
+
     @handles(Product.ImageAdded)
     def _image_added(self, pipe: Pipeline, event: Any, position: int) -> None:
         """Images in their own hash (image id -> JSON): handlers only write, never read."""

@@ -10,6 +10,7 @@ from projections.catalog import CatalogView
 from projections.daily_sales import DailySalesView
 from projections.orders import OrderViews
 from projections.product_cache import ProductCache
+from projections.selling import SellingView
 
 
 def projections_for(settings: Settings) -> list[Projection]:
@@ -19,6 +20,7 @@ def projections_for(settings: Settings) -> list[Projection]:
         OrderViews(),
         DailySalesView(),
         AccessView(),
+        SellingView(),
     ]
     if settings.redis_url:
         views.append(ProductCache(settings.redis_namespace))

@@ -11,7 +11,16 @@ from fastapi import FastAPI
 from infra.services import Services
 from infra.settings import get_settings
 from query_api.reads import Reads
-from query_api.routers import accounts, admin, cart, config, images, orders, products
+from query_api.routers import (
+    accounts,
+    admin,
+    cart,
+    config,
+    images,
+    orders,
+    products,
+    selling,
+)
 from web.app import create_base_app
 
 
@@ -27,6 +36,6 @@ def create_app(services: Services | None = None) -> FastAPI:
         metrics_name="query",
     )
     app.state.reads = reads
-    for module in (accounts, products, images, cart, orders, admin, config):
+    for module in (accounts, products, images, cart, orders, admin, config, selling):
         app.include_router(module.router)
     return app

@@ -21,6 +21,7 @@ CARTS = View("carts")
 ORDERS = View("orders")
 DAILY_SALES = View("daily_sales")
 PRODUCT_CACHE = View("product_cache", in_redis=True)
+SELLING = View("selling")
 
 
 class Reads:

@@ -41,6 +41,38 @@ class OrderLineView(BaseModel):
     unit_price: int
     quantity: int
     line_total: int
+    discount: int = 0  # the line's share of the order's discount
+    tax: int = 0  # the tax in (or on) the line after its discount
+    rate_bp: int = 0  # its tax rate, in basis points
+
+
+class TaxView(BaseModel):
+    rate_bp: int  # 1900 = 19 %
+    amount: int
+
+
+class ShippingMethodView(BaseModel):
+    id: str
+    name: str
+    price: int  # the method's price; the order's `shipping` says what it paid (0 if free)
+    free_above: int | None
+    min_days: int
+    max_days: int
+
+
+class OrderAddress(BaseModel):
+    """A postal address of an order (personal data: shown to its owner and staff). When its
+    customer has been erased, `erased` is true and the fields are empty."""
+
+    erased: bool = False
+    name: str = ""
+    line1: str = ""
+    line2: str = ""
+    city: str = ""
+    postal_code: str = ""
+    region: str = ""
+    country: str = ""
+    phone: str = ""
 
 
 class Customer(BaseModel):
@@ -61,8 +93,22 @@ class OrderView(BaseModel):
     customer: Customer | None  # staff only (from the accounts table); null for shoppers
     status: str
     lines: list[OrderLineView]
+    # The figures, in integer minor units of `currency` (orders placed before shipping and
+    # tax existed: subtotal = total, the rest 0).
+    subtotal: int = 0
+    discount: int = 0
+    shipping: int = 0
+    tax: int = 0
+    tax_by_rate: list[TaxView] = []
+    prices_include_tax: bool = True
     total: int
     currency: str
+    shipping_method: ShippingMethodView | None = None
+    discount_code: str | None = None
+    # Where it goes and who pays: only on GET /orders/{id} and its stream (null otherwise,
+    # and for orders placed without an address).
+    shipping_address: OrderAddress | None = None
+    billing_address: OrderAddress | None = None
     amount_refunded: int
     payment_intent_id: str | None
     tracking_note: str
@@ -115,16 +161,29 @@ class Money(BaseModel):
     amount: int
 
 
+class SalesSplit(BaseModel):
+    """The paid orders' totals as sales reports show them (before refunds): goods after
+    discount net of tax, shipping net of tax, the tax collected, and the discounts given."""
+
+    currency: str
+    net_sales: int
+    shipping: int
+    tax: int
+    discount: int
+
+
 class Stats(BaseModel):
     orders: int
-    revenue: list[Money]  # paid less refunded, per currency
+    revenue: list[Money]  # paid less refunded and less lost disputes, per currency
     by_status: dict[str, int]
+    sales: list[SalesSplit] = []
 
 
 class DayStats(BaseModel):
     day: date
     orders: int
     revenue: list[Money]
+    sales: list[SalesSplit] = []
 
 
 class ProjectionHealth(BaseModel):

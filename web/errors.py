@@ -29,6 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from domain.errors import (
     DomainError,
     InvalidCommand,
+    InvalidFields,
     NotFound,
     StaleVersion,
     StateConflict,
@@ -141,6 +142,18 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 async def _domain_error(request: Request, error: DomainError) -> JSONResponse:
+    if isinstance(error, InvalidFields):
+        items = [
+            {
+                "field": field,
+                "message": message,
+                "loc": ["body", *field.split(".")],
+                "type": "value_error",
+            }
+            for field, message in error.errors
+        ]
+        first = error.errors[0] if error.errors else ("body", "invalid")
+        return JSONResponse(error_body(f"{first[0]}: {first[1]}", items), status_code=422)
     for cls, status in _STATUS_BY_ERROR:
         if isinstance(error, cls):
             errors: list[dict[str, Any]] | None = (

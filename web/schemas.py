@@ -4,6 +4,7 @@ they come back from a command or from a query."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel
@@ -54,6 +55,8 @@ class ProductOut(BaseModel):
     updated_at: datetime
     # The first image is the main one.
     images: list[ImageOut] = []
+    # Which of its country's rates the product is taxed at.
+    tax_class: str = "standard"
 
 
 class UserOut(BaseModel):
@@ -65,3 +68,81 @@ class UserOut(BaseModel):
     @classmethod
     def of(cls, user: User) -> UserOut:
         return cls(id=user.id, username=user.username, email=user.email, role=user.role)
+
+
+# -- what the shop sells by: shipping methods, tax rates, discount codes, addresses ----------
+
+
+class ShippingRate(BaseModel):
+    currency: str
+    price: int
+    free_above: int | None
+
+
+class ShippingMethodOut(BaseModel):
+    """A method, priced in its first currency (`price`, `currency`, `free_above`) and in
+    every currency it has a rate in (`rates`)."""
+
+    id: str
+    name: str
+    countries: list[str]
+    price: int
+    currency: str
+    free_above: int | None
+    min_days: int
+    max_days: int
+    rates: list[ShippingRate]
+
+    @classmethod
+    def of(cls, method_id: str, method: dict[str, Any]) -> ShippingMethodOut:
+        rates = [
+            ShippingRate(currency=c, price=int(r["price"]), free_above=r.get("free_above"))
+            for c, r in method["rates"].items()
+        ]
+        main = rates[0]
+        return cls(
+            id=method_id,
+            name=method["name"],
+            countries=list(method["countries"]),
+            price=main.price,
+            currency=main.currency,
+            free_above=main.free_above,
+            min_days=method["min_days"],
+            max_days=method["max_days"],
+            rates=rates,
+        )
+
+
+class TaxRateOut(BaseModel):
+    id: str
+    country: str
+    rate_bp: int
+    reduced_rate_bp: int | None
+
+
+class DiscountCodeOut(BaseModel):
+    id: UUID
+    code: str
+    percent_off: int | None
+    amount_off: int | None
+    currency: str | None
+    min_subtotal: int | None
+    starts_at: datetime | None
+    ends_at: datetime | None
+    max_uses: int | None
+    max_uses_per_customer: int | None
+    product_ids: list[UUID]
+    uses: int  # held by orders placed with it (an unpaid order cancelled gives its use back)
+
+
+class AddressOut(BaseModel):
+    id: UUID
+    name: str
+    line1: str
+    line2: str
+    city: str
+    postal_code: str
+    region: str
+    country: str
+    phone: str
+    default: bool

@@ -19,6 +19,7 @@ from web.rate_limits import rate_limited
 router = APIRouter(tags=["development"])
 
 CONFIRMABLE = ("requires_payment_method", "requires_confirmation")
+PAYABLE = ("pending_payment", "payment_failed")
 
 
 @router.post(
@@ -33,7 +34,8 @@ def confirm(
     if not services.settings.stripe_is_emulated:
         raise HTTPException(404, "not found")
     order = services.shop.order_for(order_id, None if user.role == "admin" else user.id)
-    if order.status != "pending_payment" or order.payment_intent_id is None:
+    # A declined card leaves the order payable: the shopper tries again on the same intent.
+    if order.status not in PAYABLE or order.payment_intent_id is None:
         raise StateConflict(f"an order that is {order.status} cannot be paid")
     try:
         # A second confirm of a paid (or failed) intent is a conflict, not the provider's fault:

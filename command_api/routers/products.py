@@ -28,6 +28,7 @@ def product_out(product: Product) -> ProductOut:
         currency=product.currency,
         stock=product.stock,
         version=product.version,
+        tax_class=product.tax_class,
         created_at=product.created_on,
         updated_at=product.modified_on,
         images=[
@@ -47,6 +48,7 @@ def _fields(body: ProductIn, default_currency: str | None) -> dict[str, object]:
         "price": body.price,
         "currency": currency.upper() if currency else None,
         "stock": body.stock,
+        "tax_class": body.tax_class,
     }
 
 

@@ -20,7 +20,14 @@ from projections.orders import orders
 from projections.registry import projections_for
 from query_api.order_views import STAFF, customers_for, row_view
 from query_api.reads import DAILY_SALES, ORDERS, ReadsDep
-from query_api.schemas import AdminSummary, DayStats, Money, ProjectionHealth, Stats
+from query_api.schemas import (
+    AdminSummary,
+    DayStats,
+    Money,
+    ProjectionHealth,
+    SalesSplit,
+    Stats,
+)
 from query_api.waiting import Position
 from web.app import ServicesDep
 from web.auth import Principal, require_role
@@ -59,6 +66,10 @@ async def admin_summary(
                         - sales_orders.c.amount_refunded
                         - sales_orders.c.amount_lost
                     ).label("net"),
+                    func.sum(sales_orders.c.net_sales).label("net_sales"),
+                    func.sum(sales_orders.c.shipping).label("shipping"),
+                    func.sum(sales_orders.c.tax).label("tax"),
+                    func.sum(sales_orders.c.discount).label("discount"),
                 )
                 .where(sales_orders.c.day >= days[0].isoformat())
                 .group_by(sales_orders.c.day, sales_orders.c.status, sales_orders.c.currency)
@@ -97,16 +108,36 @@ def _revenue(rows: list[Any]) -> list[Money]:
     return [Money(currency=c, amount=amounts[c]) for c in sorted(amounts)]
 
 
+def _sales(rows: list[Any]) -> list[SalesSplit]:
+    parts = ("net_sales", "shipping", "tax", "discount")
+    sums: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(parts, 0))
+    for row in rows:
+        if row.status in REVENUE_STATUSES:
+            for part in parts:
+                sums[row.currency][part] += int(getattr(row, part) or 0)
+    return [SalesSplit(currency=c, **sums[c]) for c in sorted(sums)]
+
+
 def _stats(rows: Any) -> Stats:
     rows = list(rows)
     by_status: dict[str, int] = defaultdict(int)
     for row in rows:
         by_status[row.status] += int(row.orders)
-    return Stats(orders=sum(by_status.values()), revenue=_revenue(rows), by_status=dict(by_status))
+    return Stats(
+        orders=sum(by_status.values()),
+        revenue=_revenue(rows),
+        by_status=dict(by_status),
+        sales=_sales(rows),
+    )
 
 
 def _day(day: date, rows: list[Any]) -> DayStats:
-    return DayStats(day=day, orders=sum(int(row.orders) for row in rows), revenue=_revenue(rows))
+    return DayStats(
+        day=day,
+        orders=sum(int(row.orders) for row in rows),
+        revenue=_revenue(rows),
+        sales=_sales(rows),
+    )
 
 
 async def _health(reads: Any, services: Any, status_rows: dict[str, Any]) -> list[ProjectionHealth]:

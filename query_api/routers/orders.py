@@ -28,6 +28,7 @@ from infra.services import Services
 from projections.orders import order_history, orders, payment_timeline
 from query_api.order_views import (
     STAFF,
+    addresses_for,
     aggregate_view,
     customers_for,
     history_source,
@@ -191,14 +192,15 @@ async def get_order(
     await reads.caught_up(position, ORDERS)
     row = await _visible_row(reads, order_id, user)
     customers = await customers_for(services, user, [row.user_id])
+    addresses = await addresses_for(services, row)  # the owner's or staff's to see
     if version is not None:
         order = await anyio.to_thread.run_sync(_order_at_version, services, order_id, version)
-        return aggregate_view(order, customers)
+        return aggregate_view(order, customers, addresses)
     if as_of is None:
-        return row_view(row, customers)
+        return row_view(row, customers, addresses)
     moment = as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)
     order = await anyio.to_thread.run_sync(services.shop.order_as_of, order_id, moment)
-    return aggregate_view(order, customers)
+    return aggregate_view(order, customers, addresses)
 
 
 def _order_at_version(services: Services, order_id: UUID, version: int) -> Order:
@@ -225,8 +227,9 @@ async def stream_order(
     await reads.caught_up(position, ORDERS)
     row = await _visible_row(reads, order_id, user)
     customers = await customers_for(services, user, [row.user_id])
+    addresses = await addresses_for(services, row)
     return StreamingResponse(
-        _order_events(reads, order_id, customers),
+        _order_events(reads, order_id, customers, addresses),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -236,7 +239,9 @@ def _frame(view: OrderView) -> str:
     return f"event: order\ndata: {view.model_dump_json()}\n\n"
 
 
-async def _order_events(reads: Reads, order_id: UUID, customers: Any) -> AsyncIterator[str]:
+async def _order_events(
+    reads: Reads, order_id: UUID, customers: Any, addresses: Any
+) -> AsyncIterator[str]:
     ends = time.monotonic() + STREAM_SECONDS
     with reads.order_feed.follow(order_id) as changes:
         # Read after subscribing: a change in between comes through the queue as well.
@@ -245,7 +250,7 @@ async def _order_events(reads: Reads, order_id: UUID, customers: Any) -> AsyncIt
         if row is None:
             return
         version = row.version
-        yield _frame(row_view(row, customers))
+        yield _frame(row_view(row, customers, addresses))
         while (left := ends - time.monotonic()) > 0:
             try:
                 async with asyncio.timeout(min(PING_SECONDS, left)):
@@ -255,7 +260,7 @@ async def _order_events(reads: Reads, order_id: UUID, customers: Any) -> AsyncIt
                 continue
             if changed.version > version:
                 version = changed.version
-                yield _frame(row_view(changed, customers))
+                yield _frame(row_view(changed, customers, addresses))
 
 
 async def _order_rows(

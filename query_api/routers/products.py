@@ -131,6 +131,7 @@ async def _from_redis(reads: Reads, product_id: UUID) -> ProductOut | None:
         currency=fields["currency"],
         stock=int(fields["stock"]),
         version=int(fields["version"]),
+        tax_class=fields.get("tax_class", "standard"),
         created_at=datetime.fromisoformat(fields["created_at"]),
         updated_at=datetime.fromisoformat(fields["updated_at"]),
         images=[ImageOut.of(image_id=image_id, **image) for image_id, image in images],

@@ -12,6 +12,7 @@ from uuid import UUID
 from domain.products import Product
 from tests.support.servers import ShopUnderTest, wait_for_order
 from tests.support.shopping import (
+    Placed,
     add,
     all_at_once,
     checkout,
@@ -169,19 +170,38 @@ def test_an_empty_cart_cannot_be_checked_out(shop: ShopUnderTest) -> None:
     assert stored_stock(shop, teapot) == 5
 
 
-def test_a_declined_card_fails_the_order_and_returns_its_stock(shop: ShopUnderTest) -> None:
-    order = place_order(shop, quantity=2, stock=5)
-    assert stored_stock(shop, order.product_id) == 3
+def test_a_declined_card_leaves_the_order_payable_and_a_second_card_pays_it(
+    shop: ShopUnderTest,
+) -> None:
+    product_id = new_product(shop, price=1999, stock=5)
+    buyer = person(shop)
+    assert add(shop, buyer, product_id, 2).status_code == 201
+    placed = checkout(shop, buyer, key="second-try")
+    assert placed.status_code == 201, placed.text
+    order = Placed(buyer, product_id, 2, 1999, placed)
+    assert stored_stock(shop, product_id) == 3
 
     failed_at = pay(shop, order, outcome="decline")
-    view = read_json(shop, f"/orders/{order.id}", failed_at, order.owner)
+    view = read_json(shop, f"/orders/{order.id}", failed_at, buyer)
     assert view["status"] == "payment_failed"
-    assert stored_stock(shop, order.product_id) == 5
-    product = read_json(shop, f"/products/{order.product_id}", failed_at, order.owner)
-    assert product["stock"] == 5
-    assert stored_order(shop, order.id).reserved is False
+    assert stored_stock(shop, product_id) == 3  # still held: the order can be paid
+    assert stored_order(shop, order.id).reserved is True
     intent = shop.services.payments.retrieve_payment_intent(order.payment_intent_id)
     assert intent.status == "requires_payment_method"
+
+    # The storefront's "Try again": the same key gives the same order, and a usable secret.
+    again = checkout(shop, buyer, key="second-try")
+    assert again.status_code == 200, again.text
+    assert again.json()["order_id"] == order.id
+    assert again.json()["client_secret"] == placed.json()["client_secret"]
+    paid_at = pay(shop, order, outcome="success")
+    view = read_json(shop, f"/orders/{order.id}", paid_at, buyer)
+    assert (view["status"], view["total"]) == ("paid", 3998)
+    assert stored_stock(shop, product_id) == 3  # held once, for the one order
+    intent = shop.services.payments.retrieve_payment_intent(order.payment_intent_id)
+    assert (intent.status, intent.amount) == ("succeeded", 3998)
+    history = read_json(shop, f"/orders/{order.id}/history", paid_at, buyer)["items"]
+    assert [e["type"] for e in history].count("PaymentSucceeded") == 1
 
 
 def test_twenty_shoppers_race_for_the_last_unit(shop: ShopUnderTest) -> None:

@@ -33,15 +33,8 @@ def shop() -> Iterator[Shop]:
 
 
 def new_order(total: int = 3000) -> Order:
-    order = Order._create(
-        Order.OrderPlaced,
-        id=uuid.uuid4(),
-        user_id=USER,
-        lines=[{"product_id": str(PRODUCT), "name": "Teapot", "unit_price": total, "quantity": 1}],
-        total=total,
-        currency="EUR",
-        actor=str(USER),
-    )
+    line = {"product_id": str(PRODUCT), "name": "Teapot", "unit_price": total, "quantity": 1}
+    order = Order.place(uuid.uuid4(), USER, [line], total, "EUR", str(USER))
     order.attach_payment_intent("pi_1", str(USER))
     return order
 
@@ -193,7 +186,8 @@ def test_processing_then_failure_then_success() -> None:
     order.receive(fact("payment_intent.processing", intent("processing")))
     assert (order.status, order.payment_state) == ("pending_payment", "processing")
     order.receive(fact("payment_intent.payment_failed", intent("requires_payment_method")))
-    assert order.status == "payment_failed" and not order.holds_stock
+    # Declined, still payable: the shopper tries again on the same order, which keeps its units.
+    assert order.status == "payment_failed" and order.holds_stock
     order.receive(fact("payment_intent.processing", intent("processing")))  # older: ignored
     assert order.payment_state == "failed"
     order.receive(fact("payment_intent.succeeded", intent("succeeded")))
@@ -341,17 +335,18 @@ def stripe(shop: Shop, kind: str, order: Order, event_id: str | None = None) -> 
     return duplicate
 
 
-def test_checkout_reserves_and_failure_releases_and_success_retakes(shop: Shop) -> None:
+def test_checkout_reserves_a_decline_keeps_and_a_cancel_releases(shop: Shop) -> None:
     order, product = _placed(shop, stock=3, quantity=2)
     assert (order.total, product.stock, order.reserved) == (2000, 1, True)
     assert shop.cart_of(USER) is None  # the next cart opens with its first line
     assert shop.load(Cart, cart_id_for(USER)).closed
 
+    # A declined card: the order can still be paid, and keeps its units meanwhile.
     stripe(shop, "payment_intent.payment_failed", order)
-    assert shop.load(Product, product.id).stock == 3
-    assert shop.load(Order, order.id).reserved is False
+    assert shop.load(Product, product.id).stock == 1
+    assert shop.load(Order, order.id).reserved is True
 
-    stripe(shop, "payment_intent.succeeded", order)
+    stripe(shop, "payment_intent.succeeded", order)  # the second card
     settled = shop.load(Order, order.id)
     assert (settled.status, settled.reserved, settled.stock_shortfall) == ("paid", True, False)
     assert shop.load(Product, product.id).stock == 1
@@ -359,14 +354,14 @@ def test_checkout_reserves_and_failure_releases_and_success_retakes(shop: Shop) 
 
 def test_stock_is_never_taken_below_zero(shop: Shop) -> None:
     order, product = _placed(shop, stock=3, quantity=2)
-    stripe(shop, "payment_intent.payment_failed", order)
+    shop.cancel_order(order.id, "expired", "system")  # its units go back ...
     other = uuid.uuid4()
     shop.open_account(other, "shopper")
     shop.add_to_cart(other, product.id, 3)
     shop.place_order(other, uuid.uuid4())  # someone buys the returned stock meanwhile
     assert shop.load(Product, product.id).stock == 0
 
-    stripe(shop, "payment_intent.succeeded", order)
+    stripe(shop, "payment_intent.succeeded", order)  # ... and the payment went through after all
     settled = shop.load(Order, order.id)
     assert (settled.status, settled.reserved, settled.stock_shortfall) == (
         "needs_stock",

@@ -7,7 +7,8 @@ unknown outcome, one paid after a failure, and one cancelled. Never regenerate t
 event's shape changes, add a class_version and an upcaster, and add a new fixture file with
 samples of the new version; the generic tests below cover it with no change of their own.
 
-Appended since: Stripe's times on its facts and counted repeat deliveries (0002); before
+Appended since: shipping, tax and discount codes with an order's figures (0003); Stripe's
+times on its facts and counted repeat deliveries (0002); before
 that, a checkout of carts per checkout (the lifetime cart closed by a
 CartCheckedOut v2 that names the next cart, the account's NewCartStarted, the next cart
 opened) and a logout (TokenRevoked); product images (two added, the first removed) and a
@@ -25,11 +26,16 @@ from eventsourcing.utils import get_topic
 from domain.access import TokenRevocation, revocation_id_for
 from domain.accounts import Account
 from domain.carts import Cart, cart_id_for, next_cart_id_for
+from domain.discounts import DiscountCode, code_id_for
 from domain.events import class_version, event_classes, field_names, missing_upcasters
 from domain.orders import Order
 from domain.payment_records import StripeEventReceipt, receipt_id_for
 from domain.products import Product
+from domain.shipping import BOOK_ID as SHIPPING_BOOK_ID
+from domain.shipping import ShippingBook
 from domain.shop import Shop
+from domain.taxes import BOOK_ID as TAX_BOOK_ID
+from domain.taxes import TaxBook
 from tests.support.stored_events import StoredSample, load_samples
 
 USER = UUID("00000000-0000-4000-8000-000000000001")
@@ -44,6 +50,10 @@ KNOWLEDGE = UUID("00000000-0000-4000-8000-0000000001a1")
 # Placed by the code of issue 14 (0002-…json): Stripe's times on its facts (a full refund that
 # succeeded, then failed), and a repeated delivery noted at 2 and 4 deliveries.
 TIMES = UUID("00000000-0000-4000-8000-0000000002a2")
+# Placed by the code of issue 15 (0003-…json): shipping methods, tax rates, discount codes, an
+# order with its figures (two rates, SAVE10, standard shipping) and one cancelled unpaid.
+SELLING = UUID("00000000-0000-4000-8000-0000000003a2")
+SELLING_CANCELLED = UUID("00000000-0000-4000-8000-0000000003a3")
 
 
 @pytest.fixture(scope="module")
@@ -192,3 +202,27 @@ def test_an_order_whose_refund_failed_after_it_counted_rebuilds_paid(shop: Shop)
     assert order.refunds["r1"]["state"] == "failed"
     receipt = shop.load(StripeEventReceipt, receipt_id_for("evt_times_paid"))
     assert (receipt.deliveries, receipt.version) == (4, 3)
+
+
+def test_an_order_with_its_figures_and_the_books_it_was_priced_by_rebuild(shop: Shop) -> None:
+    order = shop.load(Order, SELLING)
+    assert (order.subtotal, order.discount, order.shipping, order.tax, order.total) == (
+        2998,
+        300,
+        490,
+        424,
+        3188,
+    )
+    assert order.tax_by_rate == {"1900": 365, "700": 59}
+    assert order.discount_code == "SAVE10" and order.shipping_method is not None
+    assert order.shipping_address_id == UUID("00000000-0000-4000-8000-0000000003a4")
+    code = shop.load(DiscountCode, code_id_for("SAVE10"))
+    assert code.uses == 1 and code.terms.max_uses == 100  # the cancelled order gave its use back
+    assert shop.load(Order, SELLING_CANCELLED).status == "cancelled"
+    assert shop.find(DiscountCode, code_id_for("OLD")).retired  # type: ignore[union-attr]
+    book = shop.load(ShippingBook, SHIPPING_BOOK_ID)
+    assert [m["name"] for m in book.methods.values()] == ["Standard"]
+    taxes = shop.load(TaxBook, TAX_BOOK_ID)
+    assert taxes.rate_for("DE", "reduced") == 700 and taxes.rate_for("AT", "standard") == 0
+    reduced = [line for line in order.lines if line["rate_bp"] == 700]
+    assert shop.load(Product, UUID(reduced[0]["product_id"])).tax_class == "reduced"
