@@ -178,6 +178,14 @@ class CheckoutOut(BaseModel):
     client_secret: str | None
 
 
+class PaymentSessionOut(BaseModel):
+    order_id: UUID
+    payment_intent_id: str
+    client_secret: str | None
+    amount: int
+    currency: str
+
+
 class RefundIn(BaseModel):
     amount: Annotated[int, Field(strict=True, ge=1, le=10**12)]
 

@@ -84,6 +84,15 @@ def _regions(country: str) -> dict[str, str]:
     return found
 
 
+def regions_of(country: str) -> list[dict[str, str]]:
+    """The country's top-level regions (code, name) for a form's list, where it asks one."""
+    if country not in REGION_REQUIRED:
+        return []
+    subdivisions = pycountry.subdivisions.get(country_code=country) or []
+    top = [s for s in subdivisions if getattr(s, "parent_code", None) is None]
+    return [{"code": s.code, "name": s.name} for s in sorted(top, key=lambda s: s.name)]
+
+
 def country_name(code: str) -> str:
     country = pycountry.countries.get(alpha_2=code.upper())
     return str(country.name) if country is not None else code

@@ -17,6 +17,9 @@ const SPA_AND_API = [
   'cart',
   'checkout',
   'orders',
+  'me',
+  'addresses',
+  'shipping-methods',
   'admin',
   'config',
   'dev',
@@ -56,5 +59,9 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
+    // Waits are for conditions, with generous limits set in one place (src/test/setup.ts):
+    // a test must pass on a machine busy with other work.
+    setupFiles: ['src/test/setup.ts'],
+    testTimeout: 60_000,
   },
 });

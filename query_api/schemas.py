@@ -203,7 +203,19 @@ class AdminSummary(BaseModel):
     recent: list[OrderView]
 
 
+class CountryView(BaseModel):
+    code: str  # ISO 3166-1 alpha-2
+    name: str
+    regions: list[dict[str, str]]  # [{"code": "US-TX", "name": "Texas"}], where one is asked
+    region_required: bool
+    postal_code_required: bool
+
+
 class ConfigView(BaseModel):
     currency: str
     stripe_publishable_key: str
     dev_payments: bool
+    shop_name: str = ""
+    prices_include_tax: bool = True
+    # The countries the shop ships to (empty: it sells without shipping, no address asked).
+    ships_to: list[CountryView] = []

@@ -6,13 +6,20 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, HTTPException, Response
 
 from application.cancellation import cancel_unpaid_order
+from application.checkout import PAYABLE
 from application.payments import PaymentError
 from application.refunds import refund_id_for, refund_order
 from command_api.payment_errors import provider_error
-from command_api.schemas import FulfilIn, OrderStateOut, RefundIn, RefundOut
+from command_api.schemas import (
+    FulfilIn,
+    OrderStateOut,
+    PaymentSessionOut,
+    RefundIn,
+    RefundOut,
+)
 from web.app import ServicesDep
 from web.auth import AdminUser, CurrentUser
 from web.errors import ErrorOut
@@ -92,3 +99,29 @@ def cancel(
     set_position(response, position)
     order = services.shop.order_for(order_id)
     return OrderStateOut(id=order.id, status=order.status, version=order.version)
+
+
+@router.post(
+    "/orders/{order_id}/payment",
+    response_model=PaymentSessionOut,
+    responses={502: {"model": ErrorOut, "description": "Stripe refused"}},
+)
+def payment_session(
+    order_id: UUID, user: CurrentUser, services: ServicesDep
+) -> PaymentSessionOut:
+    """The PaymentIntent's client secret of the caller's order while it can be paid (after a
+    declined card, too): what a payment link opens the card form with. 409 once it cannot."""
+    order = services.shop.order_for(order_id, user.id)
+    if order.status not in PAYABLE or order.payment_intent_id is None:
+        raise HTTPException(409, f"an order that is {order.status} cannot be paid")
+    try:
+        intent = services.payments.retrieve_payment_intent(order.payment_intent_id)
+    except PaymentError as error:
+        raise provider_error(error) from None
+    return PaymentSessionOut(
+        order_id=order.id,
+        payment_intent_id=intent.id,
+        client_secret=intent.client_secret,
+        amount=order.total,
+        currency=order.currency,
+    )

@@ -104,13 +104,137 @@ export interface Cart {
   count?: number;
 }
 
-export interface CheckoutResponse {
+/** A postal address (personal data: the shop keeps it beside its events, never in them). */
+export interface Address {
+  name: string;
+  line1: string;
+  line2?: string;
+  city: string;
+  postal_code: string;
+  /** ISO 3166-2 code (US-TX), where the country asks for one. */
+  region?: string;
+  /** ISO 3166-1 alpha-2. */
+  country: string;
+  phone?: string;
+}
+
+export interface SavedAddress extends Required<Address> {
+  id: Id;
+  default: boolean;
+}
+
+/** An order's address; `erased` when its customer asked to be forgotten. */
+export interface OrderAddress extends Required<Address> {
+  erased: boolean;
+}
+
+export interface ShippingOption {
+  id: string;
+  name: string;
+  price: number;
+  currency: string;
+  free_above: number | null;
+  min_days: number;
+  max_days: number;
+}
+
+export interface TaxAmount {
+  rate_bp: number;
+  amount: number;
+}
+
+/** What the shopper chose at checkout (POST /checkout and /checkout/quote). */
+export interface CheckoutBody {
+  shipping_address?: Address;
+  address_id?: Id;
+  billing_address?: Address;
+  shipping_method_id?: string;
+  discount_code?: string;
+}
+
+export interface Figures {
+  subtotal: number;
+  discount: number;
+  shipping: number;
+  tax: number;
+  total: number;
+  currency: string;
+  tax_by_rate: TaxAmount[];
+}
+
+export interface Quote extends Figures {
+  shipping_method: Omit<ShippingOption, 'currency'> | null;
+  discount_code: string | null;
+  lines: { product_id: Id; name: string; unit_price: number; quantity: number; discount: number; tax: number; rate_bp: number }[];
+}
+
+export interface CheckoutResponse extends Partial<Figures> {
   order_id: Id;
   client_secret: string | null;
   payment_intent_id: string | null;
   amount: number;
   currency: string;
   status: string;
+}
+
+export interface PaymentSession {
+  order_id: Id;
+  payment_intent_id: string;
+  client_secret: string | null;
+  amount: number;
+  currency: string;
+}
+
+export interface ShippingRate {
+  currency: string;
+  price: number;
+  free_above: number | null;
+}
+
+export interface ShippingMethod {
+  id: string;
+  name: string;
+  countries: string[];
+  price: number;
+  currency: string;
+  free_above: number | null;
+  min_days: number;
+  max_days: number;
+  rates: ShippingRate[];
+}
+
+export type ShippingMethodInput = Omit<ShippingMethod, 'id' | 'rates'> & { rates?: ShippingRate[] };
+
+export interface TaxRate {
+  id: string;
+  country: string;
+  rate_bp: number;
+  reduced_rate_bp: number | null;
+}
+
+export interface DiscountCode {
+  id: Id;
+  code: string;
+  percent_off: number | null;
+  amount_off: number | null;
+  currency: string | null;
+  min_subtotal: number | null;
+  starts_at: string | null;
+  ends_at: string | null;
+  max_uses: number | null;
+  max_uses_per_customer: number | null;
+  product_ids: Id[];
+  uses: number;
+}
+
+export type DiscountCodeInput = Omit<DiscountCode, 'id' | 'uses'>;
+
+export interface Country {
+  code: string;
+  name: string;
+  regions: { code: string; name: string }[];
+  region_required: boolean;
+  postal_code_required: boolean;
 }
 
 export const ORDER_STATUSES = [
@@ -132,6 +256,10 @@ export interface OrderLine {
   unit_price: number;
   quantity: number;
   line_total: number;
+  /** The line's share of the discount, and its tax (newer servers). */
+  discount?: number;
+  tax?: number;
+  rate_bp?: number;
 }
 
 export interface Customer {
@@ -150,6 +278,18 @@ export interface Order {
   holds_stock?: boolean;
   status: OrderStatus;
   lines: OrderLine[];
+  /** The figures (newer servers; orders placed before shipping and tax: subtotal = total). */
+  subtotal?: number;
+  discount?: number;
+  shipping?: number;
+  tax?: number;
+  tax_by_rate?: TaxAmount[];
+  prices_include_tax?: boolean;
+  shipping_method?: Omit<ShippingOption, 'currency'> | null;
+  discount_code?: string | null;
+  /** On the order's own page only (its owner and staff). */
+  shipping_address?: OrderAddress | null;
+  billing_address?: OrderAddress | null;
   total: number;
   currency: string;
   amount_refunded: number;
@@ -207,6 +347,10 @@ export interface ShopConfig {
   currency: string;
   stripe_publishable_key: string;
   dev_payments: boolean;
+  shop_name?: string;
+  prices_include_tax?: boolean;
+  /** The countries the shop ships to; empty: it sells without shipping (no address asked). */
+  ships_to?: Country[];
 }
 
 export interface RefundResponse {
@@ -246,10 +390,19 @@ export interface MoneyAmount {
   amount: number;
 }
 
+export interface SalesSplit {
+  currency: string;
+  net_sales: number;
+  shipping: number;
+  tax: number;
+  discount: number;
+}
+
 export interface OrderStats {
   orders: number;
   revenue: MoneyAmount[];
   by_status: Record<string, number>;
+  sales?: SalesSplit[];
 }
 
 export interface ProjectionHealth {
@@ -780,9 +933,21 @@ export const api = {
     send<{ product_id: Id; quantity: number }>('PUT', `/cart/${seg(productId)}`, { quantity }),
   removeFromCart: (productId: Id) => send<void>('DELETE', `/cart/${seg(productId)}`),
 
+  // Addresses (the address book)
+  addresses: (signal?: AbortSignal) => get<{ items: SavedAddress[] }>('/me/addresses', undefined, signal),
+  addAddress: (address: Address & { default?: boolean }) => send<SavedAddress>('POST', '/me/addresses', address),
+  updateAddress: (id: Id, address: Address & { default?: boolean }) =>
+    send<SavedAddress>('PUT', `/me/addresses/${seg(id)}`, address),
+  deleteAddress: (id: Id) => send<void>('DELETE', `/me/addresses/${seg(id)}`),
+
   // Checkout, orders, payments
-  checkout: (idempotencyKey: string) =>
-    send<CheckoutResponse>('POST', '/checkout', undefined, { 'Idempotency-Key': idempotencyKey }),
+  shippingOptions: (country: string, currency: string, signal?: AbortSignal) =>
+    get<{ items: ShippingOption[] }>('/shipping-methods', { country, currency }, signal),
+  quote: (body: CheckoutBody) => send<Quote>('POST', '/checkout/quote', body),
+  checkout: (idempotencyKey: string, body?: CheckoutBody) =>
+    send<CheckoutResponse>('POST', '/checkout', body, { 'Idempotency-Key': idempotencyKey }),
+  /** The client secret of a payable order of mine (a payment link, a reload). */
+  paymentSession: (orderId: Id) => send<PaymentSession>('POST', `/orders/${seg(orderId)}/payment`),
   listOrders: (params: OrderQuery, signal?: AbortSignal) => get<Page<Order>>('/orders', { ...params }, signal),
   getOrder: (id: Id, signal?: AbortSignal) => get<Order>(`/orders/${seg(id)}`, undefined, signal),
   /** The order as it stood after its Nth event (newer servers; older ones ignore `version`). */
@@ -805,6 +970,22 @@ export const api = {
     send<OrderState>('POST', `/orders/${seg(id)}/fulfil`, trackingNote ? { tracking_note: trackingNote } : {}),
   cancel: (id: Id) => send<OrderState>('POST', `/orders/${seg(id)}/cancel`),
   config: (signal?: AbortSignal) => get<ShopConfig>('/config', undefined, signal),
+  // What the shop sells by (admins write; staff read)
+  shippingMethods: (signal?: AbortSignal) => get<{ items: ShippingMethod[] }>('/admin/shipping-methods', undefined, signal),
+  addShippingMethod: (body: ShippingMethodInput) => send<ShippingMethod>('POST', '/admin/shipping-methods', body),
+  updateShippingMethod: (id: Id, body: ShippingMethodInput) =>
+    send<ShippingMethod>('PUT', `/admin/shipping-methods/${seg(id)}`, body),
+  deleteShippingMethod: (id: Id) => send<void>('DELETE', `/admin/shipping-methods/${seg(id)}`),
+  taxRates: (signal?: AbortSignal) => get<{ items: TaxRate[] }>('/admin/tax-rates', undefined, signal),
+  addTaxRate: (body: Omit<TaxRate, 'id'>) => send<TaxRate>('POST', '/admin/tax-rates', body),
+  updateTaxRate: (id: Id, body: Omit<TaxRate, 'id'>) => send<TaxRate>('PUT', `/admin/tax-rates/${seg(id)}`, body),
+  deleteTaxRate: (id: Id) => send<void>('DELETE', `/admin/tax-rates/${seg(id)}`),
+  discountCodes: (signal?: AbortSignal) => get<{ items: DiscountCode[] }>('/admin/discount-codes', undefined, signal),
+  addDiscountCode: (body: DiscountCodeInput) => send<DiscountCode>('POST', '/admin/discount-codes', body),
+  updateDiscountCode: (id: Id, body: DiscountCodeInput) =>
+    send<DiscountCode>('PUT', `/admin/discount-codes/${seg(id)}`, body),
+  deleteDiscountCode: (id: Id) => send<void>('DELETE', `/admin/discount-codes/${seg(id)}`),
+
   devConfirmPayment: (orderId: Id, outcome: 'success' | 'decline') =>
     send<DevConfirmResponse>('POST', `/dev/payments/${seg(orderId)}/confirm`, { outcome }),
 };

@@ -1,5 +1,5 @@
 // Pure helpers for the order pages (unit-tested in orderHelpers.test.ts).
-import type { HistoryEntry, Order } from './api';
+import type { Figures, HistoryEntry, Order } from './api';
 
 /**
  * Minor units reserved by refunds that were requested and have not failed. The back end
@@ -41,4 +41,17 @@ export function holdsStockAfter(history: HistoryEntry[], version: number): boole
     else if (entry.type === 'ReservationRenewed') holds = entry.data?.complete !== false;
   }
   return holds;
+}
+
+/** The order's figures for a receipt (orders placed before shipping and tax: the total only). */
+export function orderFigures(order: Order): Figures {
+  return {
+    subtotal: order.subtotal ?? order.total,
+    discount: order.discount ?? 0,
+    shipping: order.shipping ?? 0,
+    tax: order.tax ?? 0,
+    total: order.total,
+    currency: order.currency,
+    tax_by_rate: order.tax_by_rate ?? [],
+  };
 }

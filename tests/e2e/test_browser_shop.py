@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.ui import (
     LIVE_WAIT_MS,
     WEBHOOK_WAIT_MS,
+    check_out_in_browser,
     history_entry,
     order_number,
     paid_order,
@@ -78,9 +79,7 @@ def test_shopper_registers_buys_and_pays(shop: ShopUnderTest, page: Page) -> Non
     expect(page.get_by_test_id("cart-total")).to_have_text("€39.98")
     expect(page.get_by_test_id("cart-count")).to_have_text("2")
 
-    page.get_by_role("button", name="Checkout").click()
-    expect(page).to_have_url(re.compile(r"/orders/[0-9a-f-]{36}/pay$"))
-    order_id = page.url.rsplit("/", 2)[-2]
+    order_id = check_out_in_browser(page)
     expect(page.get_by_test_id("order-status")).to_have_text("Awaiting payment")
     expect(page.get_by_test_id("amount-due")).to_have_text("€39.98")
     expect(page.get_by_text("Test mode.")).to_be_visible()
@@ -180,29 +179,22 @@ def test_declined_card_offers_another_try(shop: ShopUnderTest, page: Page) -> No
     product_card(page, mug).get_by_role("button", name=f"Add to cart: {mug}").click()
     expect(page.get_by_test_id("cart-count")).to_have_text("1")
     page.get_by_role("link", name=re.compile("^Cart")).click()
-    page.get_by_role("button", name="Checkout").click()
-    expect(page).to_have_url(re.compile(r"/pay$"))
-    order_id = page.url.rsplit("/", 2)[-2]
+    order_id = check_out_in_browser(page)
     page.get_by_role("button", name="Simulate declined card").click()
     expect(page.get_by_test_id("payment-declined")).to_contain_text("The card was declined")
     expect(page.get_by_test_id("order-status")).to_have_text(
         "Payment failed", timeout=WEBHOOK_WAIT_MS
     )
 
-    # Not a dead end: try again. Today's backend cannot take a second payment on the same
-    # order (409), so the page offers to put the items back in the cart instead.
+    # Not a dead end: the same order takes another card.
     page.get_by_role("button", name="Try again with test card").click()
-    restart = page.get_by_test_id("restart-order")
-    expect(restart).to_be_visible()
-    restart.get_by_role("button", name="Put the items back in my cart").click()
-    expect(page).to_have_url(re.compile(r"/cart$"))
-    expect(page.get_by_test_id("cart-line")).to_contain_text(mug)
-    expect(page.get_by_test_id("cart-count")).to_have_text("1")
+    expect(page.get_by_test_id("order-status")).to_have_text("Paid", timeout=WEBHOOK_WAIT_MS)
+    assert page.url.rsplit("/", 2)[-2] == order_id
 
     page.goto(f"/orders/{order_id}")
-    expect(page.get_by_test_id("order-status")).to_have_text("Cancelled")
+    expect(page.get_by_test_id("order-status")).to_have_text("Paid")
     expect(history_entry(page, "PaymentFailed")).to_contain_text("Payment failed")
-    expect(history_entry(page, "ReservationReleased")).to_contain_text("Reserved items released")
+    expect(history_entry(page, "PaymentSucceeded")).to_be_visible()
 
 
 def test_order_page_follows_fulfilment_and_refunds_without_reload(

@@ -3,6 +3,7 @@ checks every main page gets (axe-core, horizontal overflow, screenshots)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -125,6 +126,17 @@ def paid_order(shop: ShopUnderTest, product_id: str, quantity: int) -> tuple[str
     assert confirmed.status_code == 202, confirmed.text
     wait_for_order(shop, order_id, {"paid"})
     return order_id, shopper
+
+
+def check_out_in_browser(page: Page) -> str:
+    """From the cart: Checkout, the review (a shop without shipping methods asks no
+    address), Place order and pay; the order's id from the payment page's address."""
+    page.get_by_role("button", name="Checkout").click()
+    expect(page.get_by_test_id("checkout-step")).to_have_text("Review and pay")
+    expect(page.get_by_test_id("figure-total")).to_be_visible()
+    page.get_by_role("button", name="Place order and pay").click()
+    expect(page).to_have_url(re.compile(r"/orders/[0-9a-f-]{36}/pay$"))
+    return page.url.rsplit("/", 2)[-2]
 
 
 def order_number(order_id: str) -> str:

@@ -141,6 +141,11 @@ function Header() {
               My orders
             </NavLink>
           )}
+          {user && !isStaff && (
+            <NavLink to="/addresses" className={navClass}>
+              Addresses
+            </NavLink>
+          )}
           {isStaff && (
             <NavLink to="/admin" end className={navClass}>
               Dashboard
@@ -154,6 +159,11 @@ function Header() {
           {isStaff && (
             <NavLink to="/admin/orders" className={navClass}>
               All orders
+            </NavLink>
+          )}
+          {isStaff && (
+            <NavLink to="/admin/selling" className={navClass}>
+              Shipping &amp; tax
             </NavLink>
           )}
         </nav>

@@ -1,11 +1,10 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
-import { api, ApiError, errorText, newIdempotencyKey, type CartItem } from '../api';
+import { api, errorText, type CartItem } from '../api';
 import { useCart } from '../cart';
 import { QuantityStepper } from '../components/QuantityStepper';
 import { EmptyState, ErrorMessage, Loading, Money, Notice } from '../components/ui';
 import { useLoader, useTitle } from '../hooks';
-import { rememberClientSecret } from '../paymentSession';
 
 /** The most a line may hold (the API's bound). */
 const MAX_LINE = 1000;
@@ -17,10 +16,6 @@ export function CartPage() {
   const { data: cart, error, loading, reload } = useLoader((signal) => api.getCart(signal), []);
   const [actionError, setActionError] = useState<string | null>(null);
   const [busyLine, setBusyLine] = useState<string | null>(null);
-  const [checkingOut, setCheckingOut] = useState(false);
-  // One key per checkout attempt: reused if the same attempt is retried after a
-  // network failure or server error, dropped once the server gave a definite answer.
-  const attemptKey = useRef<string | null>(null);
 
   useEffect(() => {
     if (cart) noteCart(cart);
@@ -31,7 +26,6 @@ export function CartPage() {
     setBusyLine(String(item.product_id));
     try {
       await setQuantity(item.product_id, quantity);
-      attemptKey.current = null; // the cart changed: a new checkout is a new attempt
     } catch (err) {
       setActionError(errorText(err));
     } finally {
@@ -40,22 +34,8 @@ export function CartPage() {
     }
   }
 
-  async function checkout() {
-    setActionError(null);
-    setCheckingOut(true);
-    if (!attemptKey.current) attemptKey.current = newIdempotencyKey();
-    try {
-      const res = await api.checkout(attemptKey.current);
-      attemptKey.current = null;
-      rememberClientSecret(String(res.order_id), res.client_secret);
-      noteCart({ items: [], total: 0, currency: res.currency, count: 0 });
-      navigate(`/orders/${encodeURIComponent(String(res.order_id))}/pay`, { state: { checkout: res } });
-    } catch (err) {
-      if (err instanceof ApiError && err.status >= 400 && err.status < 500) attemptKey.current = null;
-      setActionError(errorText(err));
-      setCheckingOut(false);
-      if (err instanceof ApiError && (err.status === 409 || err.status === 422)) void reload();
-    }
+  function checkout() {
+    navigate('/checkout');
   }
 
   const items = cart?.items ?? [];
@@ -85,7 +65,7 @@ export function CartPage() {
         <div className="cart-layout">
           <ul className="cart-lines card" aria-label="Items in your cart">
             {items.map((item) => {
-              const busy = busyLine === String(item.product_id) || checkingOut;
+              const busy = busyLine === String(item.product_id);
               const currency = item.currency || cart.currency;
               return (
                 <li key={String(item.product_id)} className="cart-line" data-testid="cart-line" data-product-id={String(item.product_id)}>
@@ -141,10 +121,10 @@ export function CartPage() {
               </Notice>
             )}
             <ErrorMessage>{actionError}</ErrorMessage>
-            <button type="button" className="btn btn-primary btn-block" onClick={checkout} disabled={checkingOut || busyLine !== null}>
-              {checkingOut ? 'Placing order…' : 'Checkout'}
+            <button type="button" className="btn btn-primary btn-block" onClick={checkout} disabled={busyLine !== null || unavailable.length > 0}>
+              Checkout
             </button>
-            <p className="hint">You pay on the next step.</p>
+            <p className="hint">Address, shipping and tax on the next steps.</p>
           </aside>
         </div>
       )}

@@ -6,11 +6,13 @@ import { useConfirm } from '../components/Dialog';
 import { OrderTimeline, PaymentsTable } from '../components/OrderTimeline';
 import { TimeTravel } from '../components/TimeTravel';
 import { useToast } from '../components/Toasts';
+import { AddressLines } from '../components/AddressForm';
+import { OrderFigures } from '../components/OrderFigures';
 import { BackLink, DateTime, ErrorMessage, Loading, Money, Notice, StatusBadge } from '../components/ui';
 import { useLoader, useTitle } from '../hooks';
 import { useLiveOrder } from '../liveOrder';
 import { currencyDigits, formatMoney, MoneyParseError, parseMinorUnits } from '../money';
-import { refundableAmount, reservedRefunds } from '../orderHelpers';
+import { orderFigures, refundableAmount, reservedRefunds } from '../orderHelpers';
 import { customerName, disputeLabel, orderTitle, STATUS_INFO, statusLabel } from '../orderWords';
 
 interface Details {
@@ -147,15 +149,52 @@ export function OrderDetailPage({ scope }: { scope: 'mine' | 'all' }) {
         </div>
 
         <aside className="order-side">
+          {order.subtotal !== undefined && (
+            <section className="card" aria-labelledby="receipt-title" data-testid="receipt">
+              <h2 id="receipt-title">Receipt</h2>
+              <OrderFigures
+                figures={orderFigures(order)}
+                includesTax={order.prices_include_tax ?? true}
+                discountCode={order.discount_code}
+              />
+              <span className="visually-hidden" data-testid="order-total">
+                {formatMoney(order.total, order.currency)}
+              </span>
+              {order.shipping_method && (
+                <p data-testid="order-shipping-method">
+                  {order.shipping_method.name}, {order.shipping_method.min_days}–{order.shipping_method.max_days} days
+                </p>
+              )}
+              {order.shipping_address && (
+                <>
+                  <h3>Shipping to</h3>
+                  <AddressLines address={order.shipping_address} testId="order-shipping-address" />
+                </>
+              )}
+              {order.billing_address && (
+                <>
+                  <h3>Billing address</h3>
+                  <AddressLines address={order.billing_address} testId="order-billing-address" />
+                </>
+              )}
+              <button type="button" className="btn btn-secondary no-print" onClick={() => window.print()}>
+                {staff ? 'Print packing slip' : 'Print receipt'}
+              </button>
+            </section>
+          )}
           <section className="card" aria-labelledby="summary-title">
             <h2 id="summary-title">Summary</h2>
             <dl className="totals">
               <dt>Status</dt>
               <dd>{statusLabel(order.status)}</dd>
-              <dt>Total</dt>
-              <dd data-testid="order-total">
-                <Money amount={order.total} currency={order.currency} />
-              </dd>
+              {order.subtotal === undefined && (
+                <>
+                  <dt>Total</dt>
+                  <dd data-testid="order-total">
+                    <Money amount={order.total} currency={order.currency} />
+                  </dd>
+                </>
+              )}
               {order.amount_refunded > 0 && (
                 <>
                   <dt>Refunded</dt>
@@ -386,8 +425,17 @@ function AdminActions({ order, history, refresh }: { order: Order; history: Hist
         </p>
       )}
 
+      {canCancel && <PaymentLink order={order} />}
+
       {canFulfil && (
         <form onSubmit={fulfil} className="action">
+          {order.shipping_address && (
+            <div className="ship-to" data-testid="ship-to">
+              <p className="muted">Ships to</p>
+              <AddressLines address={order.shipping_address} />
+              {order.shipping_method && <p className="muted">{order.shipping_method.name}</p>}
+            </div>
+          )}
           <div className="field">
             <label htmlFor="tracking-note">Tracking note (optional)</label>
             <input id="tracking-note" autoComplete="off" maxLength={500} value={note} onChange={(e) => setNote(e.target.value)} />
@@ -440,5 +488,30 @@ function AdminActions({ order, history, refresh }: { order: Order; history: Hist
       )}
       {dialog}
     </section>
+  );
+}
+
+/** Staff copy a link the customer opens to pay this order (pending, or after a decline). */
+function PaymentLink({ order }: { order: Order }) {
+  const toast = useToast();
+  const link = `${window.location.origin}/orders/${encodeURIComponent(String(order.id))}/pay`;
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(link);
+      toast.show('Payment link copied: send it to the customer.');
+    } catch {
+      toast.show('Copy the payment link from the box.', 'warning');
+    }
+  }
+  return (
+    <div className="action" data-testid="payment-link">
+      <div className="field">
+        <label htmlFor="payment-link">Payment link</label>
+        <input id="payment-link" readOnly value={link} onFocus={(e) => e.target.select()} />
+      </div>
+      <button type="button" className="btn btn-secondary btn-block" onClick={copy}>
+        Copy payment link
+      </button>
+    </div>
   );
 }

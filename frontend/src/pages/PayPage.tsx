@@ -1,15 +1,13 @@
 import { lazy, Suspense, useEffect, useState } from 'react';
-import { Link, useLocation, useNavigate, useParams } from 'react-router-dom';
-import { api, ApiError, errorText, type CheckoutResponse, type Order } from '../api';
-import { useCart } from '../cart';
+import { Link, useLocation, useParams } from 'react-router-dom';
+import { api, errorText, type CheckoutResponse } from '../api';
 import type { StripeOutcome } from '../components/StripePayment';
-import { useToast } from '../components/Toasts';
 import { ErrorMessage, Loading, Money, Notice, StatusBadge } from '../components/ui';
 import { useShopConfig, useTitle } from '../hooks';
 import { useLiveOrder } from '../liveOrder';
 import { formatMoney } from '../money';
 import { orderTitle } from '../orderWords';
-import { recallClientSecret } from '../paymentSession';
+import { recallClientSecret, rememberClientSecret } from '../paymentSession';
 
 const StripePayment = lazy(() => import('../components/StripePayment'));
 
@@ -30,7 +28,9 @@ export function PayPage() {
   const [phase, setPhase] = useState<Phase>('idle');
   const [declineText, setDeclineText] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
-  const [retryUnsupported, setRetryUnsupported] = useState(false);
+  // The PaymentIntent's client secret: from the checkout, this tab's session, or (a payment
+  // link, another device) asked of the shop while the order can be paid.
+  const [fetchedSecret, setFetchedSecret] = useState<string | null>(null);
   useTitle(order ? `Pay ${orderTitle(order)}` : 'Payment');
 
   // Waiting for the webhook: done when the order is paid; say so when it takes long.
@@ -44,6 +44,24 @@ export function PayPage() {
     const timer = setTimeout(() => setPhase('slow'), WEBHOOK_PATIENCE_MS);
     return () => clearTimeout(timer);
   }, [phase, status]);
+
+  const knownSecret = checkout?.client_secret ?? recallClientSecret(id);
+  const payableNow = status !== undefined && PAYABLE.includes(status);
+  useEffect(() => {
+    if (!payableNow || knownSecret || fetchedSecret || !config || config.dev_payments) return;
+    let live = true;
+    api.paymentSession(id).then(
+      (session) => {
+        if (!live) return;
+        rememberClientSecret(id, session.client_secret);
+        setFetchedSecret(session.client_secret);
+      },
+      (err) => live && setActionError(errorText(err)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [payableNow, knownSecret, fetchedSecret, config, id]);
 
   if (!order && !live.error) return <Loading label="Loading payment…" />;
   if (!order) {
@@ -59,7 +77,7 @@ export function PayPage() {
   const payable = PAYABLE.includes(order.status);
   const failed = order.status === 'payment_failed' || phase === 'declined';
   const busy = phase === 'confirming' || phase === 'waiting';
-  const clientSecret = checkout?.client_secret ?? recallClientSecret(String(order.id));
+  const clientSecret = knownSecret ?? fetchedSecret;
   const amount = formatMoney(order.total, order.currency);
 
   async function payWithTestCard(outcome: 'success' | 'decline') {
@@ -74,8 +92,7 @@ export function PayPage() {
         setPhase('declined');
       }
     } catch (err) {
-      if (err instanceof ApiError && err.status === 409 && order?.status === 'payment_failed') setRetryUnsupported(true);
-      else setActionError(errorText(err));
+      setActionError(errorText(err));
       setPhase('idle');
     }
   }
@@ -123,9 +140,7 @@ export function PayPage() {
         )}
         {!payable && order.status !== 'paid' && <Notice>This order is no longer waiting for payment.</Notice>}
 
-        {payable && !busy && retryUnsupported && <RestartOrder order={order} />}
-
-        {payable && !busy && !retryUnsupported && config?.dev_payments && (
+        {payable && !busy && config?.dev_payments && (
           <div className="dev-pay">
             <Notice tone="warning">
               <strong>Test mode.</strong> This shop talks to a local Stripe emulator, so no card form is shown and no real
@@ -156,7 +171,7 @@ export function PayPage() {
             ) : (
               <Notice tone="warning">
                 {config.stripe_publishable_key
-                  ? 'This browser tab no longer has the payment session started at checkout. Cancel this order from its page and check out again.'
+                  ? 'Getting the payment form ready…'
                   : 'Card payments are not configured on this shop (no Stripe publishable key).'}
               </Notice>
             )}
@@ -175,44 +190,5 @@ export function PayPage() {
         </p>
       </div>
     </section>
-  );
-}
-
-/**
- * Where a server cannot take a second payment on a declined order: cancel it and put its
- * items back in the cart, so the shopper checks out again with another card.
- */
-function RestartOrder({ order }: { order: Order }) {
-  const navigate = useNavigate();
-  const { refresh } = useCart();
-  const toast = useToast();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  async function restart() {
-    setBusy(true);
-    setError(null);
-    try {
-      try {
-        await api.cancel(order.id);
-      } catch (err) {
-        if (!(err instanceof ApiError && err.status === 409)) throw err;
-      }
-      for (const line of order.lines) await api.addToCart(line.product_id, line.quantity);
-      await refresh();
-      toast.show('The items are back in your cart. Check out again to pay with another card.');
-      navigate('/cart');
-    } catch (err) {
-      setError(errorText(err));
-      setBusy(false);
-    }
-  }
-  return (
-    <div className="action" data-testid="restart-order">
-      <Notice tone="info">This shop cannot take a second payment on the same order yet. Put the items back in your cart and check out again.</Notice>
-      <ErrorMessage>{error}</ErrorMessage>
-      <button type="button" className="btn btn-primary" disabled={busy} onClick={restart}>
-        {busy ? 'Moving items…' : 'Put the items back in my cart'}
-      </button>
-    </div>
   );
 }

@@ -1,4 +1,4 @@
-import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import type { Stripe } from '@stripe/stripe-js';
 import { describe, expect, it, vi } from 'vitest';
 import StripePayment from '../components/StripePayment';
@@ -90,28 +90,42 @@ describe('payment page', () => {
     expect(screen.getByTestId('order-status').textContent).toBe('Paid');
   });
 
-  it('after a decline offers another try; a server that refuses it gets the items back into the cart', async () => {
+  it('after a decline, the same order is paid with another card', async () => {
     signIn(shopper);
     let current = order({ status: 'pending_payment' });
     server.on('GET', `/orders/${OID}`, () => ({ body: current }));
     server.on('POST', `/dev/payments/${OID}/confirm`, (req) => {
-      if (current.status === 'payment_failed') return { status: 409, body: { detail: 'an order that is payment_failed cannot be paid' } };
+      if (current.status === 'payment_failed') {
+        expect(req.body).toEqual({ outcome: 'success' });
+        current = order({ status: 'paid', version: 6 });
+        return { status: 202, body: { payment_intent_id: 'pi_123', status: 'succeeded' } };
+      }
       expect(req.body).toEqual({ outcome: 'decline' });
       current = order({ status: 'payment_failed', version: 5 });
       return { status: 202, body: { payment_intent_id: 'pi_123', status: 'requires_payment_method' } };
     });
-    server.on('POST', `/orders/${OID}/cancel`, { body: { id: OID, status: 'cancelled', version: 6 } });
-    server.on('POST', '/cart', { status: 201, body: {} });
     renderApp(`/orders/${OID}/pay`);
     fireEvent.click(await screen.findByRole('button', { name: 'Simulate declined card' }));
     expect((await screen.findByTestId('payment-declined')).textContent).toMatch(/declined.*try again/);
     await waitFor(() => expect(screen.getByTestId('order-status').textContent).toBe('Payment failed'));
     fireEvent.click(screen.getByRole('button', { name: 'Try again with test card' }));
-    const restart = await screen.findByTestId('restart-order');
-    fireEvent.click(within(restart).getByRole('button', { name: 'Put the items back in my cart' }));
-    expect(await screen.findByRole('heading', { name: 'Your cart' })).toBeTruthy();
-    expect(server.sent('POST', `/orders/${OID}/cancel`)).toHaveLength(1);
-    expect(server.sent('POST', '/cart')[0].body).toEqual({ product_id: order().lines[0].product_id, quantity: 3 });
+    await waitFor(() => expect(screen.getByTestId('order-status').textContent).toBe('Paid'));
+    expect(server.sent('POST', `/dev/payments/${OID}/confirm`)).toHaveLength(2);
+    expect(server.sent('POST', `/orders/${OID}/cancel`)).toHaveLength(0);
+  });
+
+  it('opened from a payment link (no secret in this tab), asks the shop for the payment session', async () => {
+    signIn(shopper);
+    server.on('GET', '/config', { body: { currency: 'EUR', stripe_publishable_key: 'pk_live_x', dev_payments: false } });
+    server.on('GET', `/orders/${OID}`, { body: order({ status: 'payment_failed' }) });
+    server.on('POST', `/orders/${OID}/payment`, {
+      body: { order_id: OID, payment_intent_id: 'pi_123', client_secret: 'pi_123_secret_link', amount: 1497, currency: 'EUR' },
+    });
+    const { stripe } = fakeStripe(async () => ({ paymentIntent: { status: 'succeeded' } }));
+    vi.spyOn(stripeJs, 'load').mockResolvedValue(stripe as unknown as Stripe);
+    renderApp(`/orders/${OID}/pay`);
+    expect(await screen.findByRole('button', { name: 'Try again: pay €14.97' })).toBeTruthy();
+    expect(server.sent('POST', `/orders/${OID}/payment`)).toHaveLength(1);
   });
 
   it('with a real Stripe account, mounts the Payment Element with the secret from checkout', async () => {
