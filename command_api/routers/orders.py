@@ -106,9 +106,7 @@ def cancel(
     response_model=PaymentSessionOut,
     responses={502: {"model": ErrorOut, "description": "Stripe refused"}},
 )
-def payment_session(
-    order_id: UUID, user: CurrentUser, services: ServicesDep
-) -> PaymentSessionOut:
+def payment_session(order_id: UUID, user: CurrentUser, services: ServicesDep) -> PaymentSessionOut:
     """The PaymentIntent's client secret of the caller's order while it can be paid (after a
     declined card, too): what a payment link opens the card form with. 409 once it cannot."""
     order = services.shop.order_for(order_id, user.id)
