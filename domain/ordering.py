@@ -275,7 +275,15 @@ class Ordering(ShopCore):
                 tax=figures.tax,
                 tax_by_rate={str(rate): amount for rate, amount in figures.tax_by_rate.items()},
                 prices_include_tax=priced.prices_include_tax,
-                shipping_method=priced.shipping.as_dict() if priced.shipping else None,
+                shipping_method=(
+                    {
+                        **priced.shipping.as_dict(),
+                        "charged": figures.shipping,
+                        "tax": figures.shipping_tax,
+                    }
+                    if priced.shipping
+                    else None
+                ),
                 discount_code=priced.code.code if priced.code else None,
                 shipping_address_id=chosen.shipping_address_id,
                 billing_address_id=chosen.billing_address_id,

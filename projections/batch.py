@@ -132,7 +132,16 @@ class ViewBatch:
         return [row for row in rows.current.values() if row is not None and row[column] == value]
 
     def insert(self, table: Table, **values: Any) -> None:
+        """A new row; columns not given take their model's default (a column added later
+        needs no change to older code that inserts rows)."""
         rows = self.tables[table]
+        for column in table.columns:
+            if (
+                column.name not in values
+                and column.default is not None
+                and column.default.is_scalar
+            ):
+                values[column.name] = column.default.arg  # type: ignore[attr-defined]
         key = rows.key_of(values)
         if rows.current.get(key) is not None:
             raise DuplicateRow(f"{table.name} already has a row {key!r}")

@@ -58,6 +58,7 @@ class ShippingMethodView(BaseModel):
     free_above: int | None
     min_days: int
     max_days: int
+    tax: int = 0  # the tax in (or on) the shipping the order paid
 
 
 class OrderAddress(BaseModel):

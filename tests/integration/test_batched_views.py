@@ -162,6 +162,7 @@ def test_any_text_and_number_come_back_from_the_view_as_written(
             "stock": 1,
             "version": 1,
             "delisted": False,
+            "tax_class": "standard",
             "listed_position": 1,
             "created_at": now,
             "updated_at": now,

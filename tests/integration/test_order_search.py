@@ -117,7 +117,8 @@ def test_version_time_travel_holds_stock_and_sources(shop: ShopUnderTest) -> Non
     assert sources["StripeEventReceived"] == sources["PaymentFailed"] == "stripe"
 
     current = read_json(shop, f"/orders/{order.id}", now, alice)
-    assert (current["status"], current["holds_stock"]) == ("payment_failed", False)
+    # Declined, still payable: it keeps its units until it is paid or cancelled.
+    assert (current["status"], current["holds_stock"]) == ("payment_failed", True)
     assert current["version"] == len(history)
     first = read_json(shop, f"/orders/{order.id}?version=1", now, alice)
     assert (first["version"], first["status"], first["holds_stock"]) == (

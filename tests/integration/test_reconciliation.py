@@ -103,7 +103,7 @@ def test_reconcile_and_recover_after_lost_webhooks_and_a_crash(
     assert stored_order(shop, paid.id).status == "paid"
     assert stored_order(shop, refunded.id).status == "paid"
     assert stored_order(shop, declined.id).status == "payment_failed"
-    assert stored_stock(shop, declined.product_id) == 3  # the decline gave its unit back
+    assert stored_stock(shop, declined.product_id) == 2  # declined, still payable: unit held
     assert sources(shop, paid, "history")["PaymentSucceeded"] == "reconciliation"
     assert sources(shop, paid, "payments")["payment_intent.succeeded"] == "reconciliation"
 

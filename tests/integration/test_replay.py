@@ -211,7 +211,7 @@ def test_rebuild_through_the_shop_command(shop: ShopUnderTest) -> None:
         None,
         None,
     )
-    expected = {"catalog", "carts", "orders", "daily_sales", "access"} | (
+    expected = {"catalog", "carts", "orders", "daily_sales", "access", "selling"} | (
         {"product_cache"} if shop.settings.redis_url else set()
     )
     assert set(rows) == expected

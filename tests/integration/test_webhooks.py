@@ -181,19 +181,19 @@ def test_older_payment_states_never_overwrite_succeeded(shop: ShopUnderTest) -> 
     assert stored_stock(shop, order.product_id) == 3
 
 
-def test_success_after_a_failure_pays_and_takes_the_stock_back(shop: ShopUnderTest) -> None:
+def test_success_after_a_failure_pays_with_the_units_it_kept(shop: ShopUnderTest) -> None:
     order = place_order(shop, quantity=2, stock=5)
     failed = send(shop, "payment_intent.payment_failed", intent_object(order, "failed"))
     assert order_view(shop, order, failed)["status"] == "payment_failed"
-    assert stored_stock(shop, order.product_id) == 5
+    assert stored_stock(shop, order.product_id) == 3  # still payable: its units stay held
 
     succeeded = send(shop, "payment_intent.succeeded", intent_object(order, "succeeded"))
     assert order_view(shop, order, succeeded)["status"] == "paid"
-    assert stored_stock(shop, order.product_id) == 3
+    assert stored_stock(shop, order.product_id) == 3  # taken once, never twice
     product = read_json(shop, f"/products/{order.product_id}", succeeded, order.owner)
     assert product["stock"] == 3
     types = [e["type"] for e in history(shop, order, succeeded)]
-    assert types[-2:] == ["PaymentSucceeded", "ReservationRenewed"]
+    assert types[-1] == "PaymentSucceeded" and "ReservationReleased" not in types
 
 
 # -- refunds and disputes ---------------------------------------------------------------------
